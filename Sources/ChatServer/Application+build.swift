@@ -1,0 +1,107 @@
+import ChatCore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+
+/// Wires the whole server: storage, auth, the chat rules, REST controllers and the WebSocket.
+///
+/// `main` only reads the configuration and runs what this returns; tests call it directly.
+public func buildApplication(_ configuration: ServerConfiguration, clock: WallClock = .system) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "chat-server")
+    logger.logLevel = configuration.logLevel
+
+    let secret = try resolveSecret(configuration, logger: logger)
+    let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger)
+    let storage = try await openStorage(configuration.database, sink: hub, logger: logger)
+    let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
+    let service = ChatService(
+        repository: storage.repository,
+        tokens: tokens,
+        passwords: PasswordHasher(cost: configuration.bcryptCost),
+        hub: hub,
+        clock: clock,
+        publicURL: configuration.effectivePublicURL
+    )
+    let auth = AuthMiddleware(tokens: tokens)
+    let realtime = RealtimeController(
+        service: service,
+        hub: hub,
+        auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
+        maxFrameSize: configuration.maxFrameSize
+    )
+
+    let router = Router(context: ChatRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    router.addRoutes(HealthController().endpoints, atPath: "/healthz")
+    router.addRoutes(AuthController(service: service, auth: auth).endpoints)
+    router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
+    router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
+    let invites = InviteController(service: service, auth: auth)
+    router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
+    router.addRoutes(invites.acceptEndpoints, atPath: "/invites")
+    router.addRoutes(realtime.endpoints, atPath: "/ws")
+
+    logger.info(
+        "chat-server configured",
+        metadata: ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
+    )
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            configuration: .init(
+                http1: .init(idleTimeout: .seconds(75)),
+                ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)))
+            ),
+            shouldUpgrade: realtime.shouldUpgrade
+        ),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chat-server"),
+        services: [storage.lifecycle],
+        logger: logger
+    )
+}
+
+/// The repository of the configured backend, and the service that closes it at shutdown.
+private func openStorage(
+    _ location: DatabaseLocation,
+    sink: any ChatEventSink,
+    logger: Logger
+) async throws -> (repository: any ChatRepository, lifecycle: any Service) {
+    switch location {
+    case .sqliteFile(let path):
+        let store = try await SQLiteStore.open(location: .file(path), sink: sink, logger: logger)
+        return (SQLiteChatRepository(store: store), ClosingService { await store.close() })
+    case .sqliteMemory:
+        let store = try await SQLiteStore.open(location: .memory, sink: sink, logger: logger)
+        return (SQLiteChatRepository(store: store), ClosingService { await store.close() })
+    case .postgres:
+        throw ConfigurationError("PostgreSQL is not supported by this build yet; use DATABASE_URL=sqlite://PATH")
+    }
+}
+
+/// `JWT_SECRET`, or the secret kept beside the SQLite file, or (in memory) a secret for this run only.
+private func resolveSecret(_ configuration: ServerConfiguration, logger: Logger) throws -> String {
+    if let secret = configuration.jwtSecret { return secret }
+    switch configuration.database {
+    case .sqliteFile(let path):
+        return try SecretFile.loadOrCreate(at: SecretFile.path(forDatabase: path), logger: logger)
+    case .sqliteMemory:
+        logger.warning("JWT_SECRET is not set and the database is in memory: tokens last only as long as this process")
+        return SecretFile.randomHex(bytes: 32)
+    case .postgres:
+        throw ConfigurationError("JWT_SECRET must be set with PostgreSQL, and be the same on every instance")
+    }
+}
+
+/// Runs until graceful shutdown, then closes a resource (after the HTTP server has stopped).
+struct ClosingService: Service {
+    let close: @Sendable () async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        // Even when the service group is cancelled, the resource is closed: pending writes finish first.
+        await Task { await self.close() }.value
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+
+extension ServerConfiguration {
+    /// The settings, by the name of their environment variable, with what each means.
+    public static let settings: [(name: String, help: String)] = [
+        ("PORT", "TCP port to listen on (default 4000)."),
+        ("HOST", "Address to bind (default 127.0.0.1; 0.0.0.0 for every interface)."),
+        ("DATABASE_URL", "sqlite://PATH (default sqlite://./data/chat.sqlite), sqlite://:memory:, or postgres://USER:PASS@HOST:PORT/DB."),
+        ("JWT_SECRET", "Token signing secret, at least 32 bytes. Unset: generated once and kept beside the SQLite file (mode 0600)."),
+        ("PUBLIC_URL", "Base URL of invite links (default http://HOST:PORT)."),
+        ("LOG_LEVEL", "trace, debug, info (default), notice, warning, error or critical."),
+        ("BCRYPT_COST", "bcrypt cost for passwords, 10–31 (default 12)."),
+    ]
+
+    /// Builds the configuration from three sources, each keyed by environment variable name: command-line
+    /// flags win over the environment, which wins over the `.env` file; defaults fill the rest.
+    public static func resolve(flags: [String: String], environment: [String: String], dotEnv: [String: String]) throws -> ServerConfiguration {
+        func value(_ name: String) -> String? {
+            for source in [flags, environment, dotEnv] {
+                if let value = source[name] { return value }
+            }
+            return nil
+        }
+        var configuration = ServerConfiguration()
+        if let host = value("HOST") {
+            let host = host.trimmingCharacters(in: .whitespaces)
+            guard !host.isEmpty else { throw ConfigurationError("HOST must not be empty") }
+            configuration.host = host
+        }
+        if let port = value("PORT") {
+            guard let number = Int(port.trimmingCharacters(in: .whitespaces)), (0...65535).contains(number) else {
+                throw ConfigurationError("PORT must be a number from 0 to 65535 (got \"\(port)\")")
+            }
+            configuration.port = number
+        }
+        if let url = value("DATABASE_URL") {
+            configuration.database = try DatabaseLocation(url: url.trimmingCharacters(in: .whitespaces))
+        }
+        if let secret = value("JWT_SECRET"), !secret.isEmpty {
+            guard secret.utf8.count >= TokenService.minimumSecretBytes else {
+                throw ConfigurationError(
+                    "JWT_SECRET is \(secret.utf8.count) bytes; it needs at least \(TokenService.minimumSecretBytes) (try: openssl rand -hex 32)"
+                )
+            }
+            configuration.jwtSecret = secret
+        }
+        if let url = value("PUBLIC_URL"), !url.isEmpty {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                throw ConfigurationError("PUBLIC_URL must be an http:// or https:// URL (got \"\(url)\")")
+            }
+            configuration.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        if let level = value("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \"\(level)\")")
+            }
+            configuration.logLevel = parsed
+        }
+        if let cost = value("BCRYPT_COST") {
+            guard let number = UInt8(cost), (10...31).contains(number) else {
+                throw ConfigurationError("BCRYPT_COST must be a number from 10 to 31 (got \"\(cost)\")")
+            }
+            configuration.bcryptCost = number
+        }
+        return configuration
+    }
+}

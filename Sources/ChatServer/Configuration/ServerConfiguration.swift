@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+
+/// Everything chat-server can be configured with. See ``ServerConfiguration/resolve(flags:environment:dotEnv:)``
+/// for where each value comes from.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 4000
+    public var database = DatabaseLocation.sqliteFile("./data/chat.sqlite")
+    /// The HS256 secret; when `nil`, one is generated and kept beside the SQLite database.
+    public var jwtSecret: String?
+    /// The base of invite URLs; `http://HOST:PORT` when `nil`.
+    public var publicURL: String?
+    public var logLevel = Logger.Level.info
+    /// bcrypt's cost. The API never goes below 10; tests may, to stay fast.
+    public var bcryptCost: UInt8 = 12
+    /// How long a session token stays valid.
+    public var tokenLifetime = Duration.seconds(30 * 24 * 3600)
+    /// The largest WebSocket frame a client may send.
+    public var maxFrameSize = 64 * 1024
+    /// How many events may wait for one WebSocket reader before it is cut off.
+    public var outboundQueueLimit = 1024
+
+    public init() {}
+
+    /// The invite base URL actually used.
+    public var effectivePublicURL: String {
+        self.publicURL ?? "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)"
+    }
+}
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+    /// `sqlite://PATH`: everything after `sqlite://` is a file path.
+    case sqliteFile(String)
+    /// `sqlite://:memory:`: gone when the process ends; for tests.
+    case sqliteMemory
+    /// `postgres://user:pass@host:port/db?sslmode=…`.
+    case postgres(String)
+
+    /// Parses a `DATABASE_URL`.
+    public init(url: String) throws {
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw ConfigurationError("DATABASE_URL sqlite:// needs a file path, as in sqlite://./data/chat.sqlite") }
+            self = path == ":memory:" ? .sqliteMemory : .sqliteFile(path)
+        } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            self = .postgres(url)
+        } else {
+            throw ConfigurationError("DATABASE_URL must start with sqlite:// or postgres:// (got \"\(url.prefix(12))…\")")
+        }
+    }
+
+    /// The URL with any password masked, for logs.
+    public var description: String {
+        switch self {
+        case .sqliteFile(let path): "sqlite://\(path)"
+        case .sqliteMemory: "sqlite://:memory:"
+        case .postgres(let url):
+            if let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"), let colon = url[scheme.upperBound..<at].firstIndex(of: ":") {
+                url[..<colon] + ":***" + url[at...]
+            } else {
+                url
+            }
+        }
+    }
+}
+
+/// A setting that cannot be used, said in one line.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { self.message }
+}

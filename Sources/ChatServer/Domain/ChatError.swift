@@ -1,0 +1,65 @@
+/// A failure the API reports to its caller, with a stable snake_case `code` and a human `message`.
+///
+/// The category decides the HTTP status at the edge (see `ChatError+HTTP.swift`); the domain never names statuses.
+public struct ChatError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is.
+    enum Category: Sendable, Hashable {
+        case invalid
+        case unauthenticated
+        case forbidden
+        case notFound
+        case conflict
+        case gone
+        case tooLarge
+        case rateLimited
+        case unavailable
+        case `internal`
+    }
+
+    let category: Category
+    /// A stable machine-readable code, such as `invalid_email`.
+    public let code: String
+    /// A sentence for people; it never contains secrets.
+    public let message: String
+
+    init(_ category: Category, _ code: String, _ message: String) {
+        self.category = category
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(self.code): \(self.message)" }
+
+    /// Bad input: a malformed body, a missing field or a value out of range.
+    public static func invalid(_ code: String, _ message: String) -> ChatError { .init(.invalid, code, message) }
+    /// A missing, malformed, expired or forged token.
+    public static func unauthenticated(_ code: String, _ message: String) -> ChatError { .init(.unauthenticated, code, message) }
+    /// A member without the right to do this.
+    public static func forbidden(_ code: String, _ message: String) -> ChatError { .init(.forbidden, code, message) }
+    /// Something unknown, or hidden from the caller.
+    public static func notFound(_ code: String, _ message: String) -> ChatError { .init(.notFound, code, message) }
+    /// The request clashes with what exists.
+    public static func conflict(_ code: String, _ message: String) -> ChatError { .init(.conflict, code, message) }
+    /// Something that existed but can no longer be used.
+    public static func gone(_ code: String, _ message: String) -> ChatError { .init(.gone, code, message) }
+    /// A body or frame beyond its size limit.
+    public static func tooLarge(_ code: String, _ message: String) -> ChatError { .init(.tooLarge, code, message) }
+    /// A failure on the server's side, described without internals.
+    public static func `internal`(_ message: String = "Something went wrong on the server.") -> ChatError {
+        .init(.internal, "internal_error", message)
+    }
+
+    /// A group that does not exist, or that the caller does not belong to: the two look the same.
+    public static let groupNotFound = ChatError.notFound("group_not_found", "No such group.")
+    /// Any authentication failure, with one body whatever the reason.
+    public static let invalidToken = ChatError.unauthenticated("invalid_token", "The token is missing, malformed, expired or not valid.")
+}
+
+extension ChatError {
+    static let emailTaken = ChatError.conflict("email_taken", "An account with this email already exists.")
+    static let inviteNotFound = ChatError.notFound("invite_not_found", "This invite does not exist or was revoked.")
+    static let inviteExpired = ChatError.gone("invite_expired", "This invite has expired.")
+    static let inviteUsedUp = ChatError.gone("invite_used_up", "This invite has no uses left.")
+    static let clientIDReused = ChatError.conflict("client_id_reused", "This clientId was already used for a message in another group.")
+    static let invalidCredentials = ChatError.unauthenticated("invalid_credentials", "The email or password is incorrect.")
+}

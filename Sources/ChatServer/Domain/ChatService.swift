@@ -1,0 +1,207 @@
+import ChatCore
+import Foundation
+import Logging
+
+/// The rules of the chat, shared by the REST controllers and the WebSocket: validation, authorization,
+/// and the calls into storage. Both edges therefore behave the same for the same input.
+public struct ChatService: Sendable {
+    let repository: any ChatRepository
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let hub: RealtimeHub
+    let clock: WallClock
+    /// The base of invite URLs, without a trailing slash.
+    let publicURL: String
+
+    // MARK: Accounts
+
+    /// Creates a guest user and signs them in.
+    func registerGuest(displayName: String?) async throws -> AuthResponse {
+        let name = try displayName.map(Validation.displayName) ?? Self.randomGuestName()
+        let now = self.clock.now()
+        let user = User(id: UUIDv7.make(at: now), displayName: name, email: nil, isGuest: true, createdAt: now)
+        try await self.repository.insertUser(user, passwordHash: nil)
+        return AuthResponse(token: try await self.tokens.issue(for: user.id), user: user)
+    }
+
+    /// Creates an account with an email and a password, and signs it in.
+    func register(_ request: RegisterRequest) async throws -> AuthResponse {
+        let email = try Validation.email(request.email)
+        try Validation.newPassword(request.password)
+        let name = try Validation.displayName(request.displayName)
+        if try await self.repository.credentials(email: email) != nil { throw ChatError.emailTaken }
+        let hash = try await self.passwords.hash(request.password)
+        let now = self.clock.now()
+        let user = User(id: UUIDv7.make(at: now), displayName: name, email: email, isGuest: false, createdAt: now)
+        try await self.repository.insertUser(user, passwordHash: hash)
+        return AuthResponse(token: try await self.tokens.issue(for: user.id), user: user)
+    }
+
+    /// Signs an account in. Every failure looks the same, and takes as long, whether the email exists or not.
+    func login(_ request: LoginRequest) async throws -> AuthResponse {
+        let email = request.email.trimmingCharacters(in: .whitespacesAndNewlines)
+        let credentials = email.isEmpty ? nil : try await self.repository.credentials(email: email)
+        guard let credentials, request.password.utf8.count <= Validation.passwordMaxBytes else {
+            try await self.passwords.verifyDecoy(request.password)
+            throw ChatError.invalidCredentials
+        }
+        guard try await self.passwords.verify(request.password, against: credentials.passwordHash) else { throw ChatError.invalidCredentials }
+        return AuthResponse(token: try await self.tokens.issue(for: credentials.user.id), user: credentials.user)
+    }
+
+    /// The signed-in user. A token whose user no longer exists is refused like a bad token.
+    func me(_ userID: String) async throws -> User {
+        guard let user = try await self.repository.user(id: userID) else { throw ChatError.invalidToken }
+        return user
+    }
+
+    // MARK: Groups
+
+    /// Creates a group owned by `userID`.
+    func createGroup(name: String, by userID: String) async throws -> Group {
+        let name = try Validation.groupName(name)
+        let now = self.clock.now()
+        return try await self.repository.createGroup(id: UUIDv7.make(at: now), name: name, owner: userID, at: now)
+    }
+
+    /// The user's groups, most recently active first.
+    func groups(of userID: String) async throws -> [Group] {
+        try await self.repository.groups(of: userID)
+    }
+
+    /// A group with its members; 404 for a non-member.
+    func groupDetail(id: String, as userID: String) async throws -> GroupDetail {
+        let group = try await self.memberGroup(id: id, as: userID)
+        return GroupDetail(group: group, members: try await self.repository.members(of: id))
+    }
+
+    // MARK: Invites
+
+    /// Creates an invite; any member may.
+    func createInvite(groupID: String, request: CreateInviteRequest, by userID: String) async throws -> Invite {
+        let hours = try Validation.inviteHours(request.expiresInHours)
+        let uses = try Validation.inviteUses(request.uses)
+        _ = try await self.memberGroup(id: groupID, as: userID)
+        let now = self.clock.now()
+        let token = InviteToken.generate()
+        let expiry = Timestamp.truncated(now.addingTimeInterval(hours * 3600))
+        let invite = NewInvite(
+            id: UUIDv7.make(at: now),
+            tokenHash: token.hash,
+            groupID: groupID,
+            createdBy: userID,
+            createdAt: now,
+            expiresAt: expiry,
+            maxUses: uses
+        )
+        try await self.repository.insertInvite(invite)
+        return Invite(
+            id: invite.id,
+            token: token.value,
+            groupId: groupID,
+            url: "\(self.publicURL)/join/\(token.value)",
+            expiresAt: expiry,
+            maxUses: uses,
+            uses: 0,
+            createdAt: now
+        )
+    }
+
+    /// The group's usable invites, for its owner and admins.
+    func liveInvites(groupID: String, as userID: String) async throws -> [InviteSummary] {
+        try await self.requireInviteManager(groupID: groupID, userID: userID)
+        return try await self.repository.liveInvites(of: groupID, at: self.clock.now())
+    }
+
+    /// Revokes an invite, for the group's owner and admins.
+    func revokeInvite(id: String, groupID: String, as userID: String) async throws {
+        try await self.requireInviteManager(groupID: groupID, userID: userID)
+        guard try await self.repository.revokeInvite(id: id, of: groupID, at: self.clock.now()) else { throw ChatError.inviteNotFound }
+    }
+
+    /// Joins the group of the invite whose token (or URL) is `presented`.
+    func acceptInvite(_ presented: String, by userID: String) async throws -> InviteAcceptance {
+        let token = InviteToken.extract(from: presented)
+        guard !token.isEmpty, token.utf8.count <= 256 else { throw ChatError.inviteNotFound }
+        return try await self.repository.acceptInvite(tokenHash: InviteToken.hash(token), userID: userID, at: self.clock.now())
+    }
+
+    // MARK: Messages
+
+    /// Stores a message and fans it out; a repeated `clientId` returns the original.
+    func sendMessage(groupID: String, text: String, clientID: String?, from userID: String) async throws -> MessageAppend {
+        let text = try Validation.messageText(text)
+        let clientID = try Validation.clientID(clientID)
+        let now = self.clock.now()
+        let draft = MessageDraft(id: UUIDv7.make(at: now), groupID: groupID, senderID: userID, text: text, clientID: clientID, createdAt: now)
+        return try await self.repository.appendMessage(draft)
+    }
+
+    /// One page of a group's history.
+    func messages(groupID: String, query: MessageQuery, as userID: String) async throws -> MessagePage {
+        guard try await self.repository.role(of: userID, in: groupID) != nil else { throw ChatError.groupNotFound }
+        switch query {
+        case .before(let cursor, let limit):
+            var messages = try await self.repository.messages(in: groupID, before: cursor, limit: limit + 1)
+            let hasMore = messages.count > limit
+            if hasMore { messages.removeFirst() }
+            return MessagePage(messages: messages, nextCursor: hasMore ? messages.first.map { MessageCursor.encode($0.seq) } : nil, hasMore: hasMore)
+        case .after(let seq, let limit):
+            var messages = try await self.repository.messages(in: groupID, after: seq, limit: limit + 1)
+            let hasMore = messages.count > limit
+            if hasMore { messages.removeLast() }
+            return MessagePage(messages: messages, nextCursor: nil, hasMore: hasMore)
+        }
+    }
+
+    /// Whether the user belongs to the group.
+    func isMember(userID: String, of groupID: String) async throws -> Bool {
+        try await self.repository.role(of: userID, in: groupID) != nil
+    }
+
+    /// Tells the group's other members that `user` is typing.
+    func typing(groupID: String, user: UserSummary) async throws {
+        guard try await self.repository.role(of: user.id, in: groupID) != nil else { throw ChatError.groupNotFound }
+        self.hub.publish([.typing(groupID: groupID, user: user)])
+    }
+
+    // MARK: Helpers
+
+    private func memberGroup(id: String, as userID: String) async throws -> Group {
+        guard let group = try await self.repository.group(id: id, as: userID) else { throw ChatError.groupNotFound }
+        return group
+    }
+
+    private func requireInviteManager(groupID: String, userID: String) async throws {
+        guard let role = try await self.repository.role(of: userID, in: groupID) else { throw ChatError.groupNotFound }
+        guard role.canManageInvites else {
+            throw ChatError.forbidden("not_group_admin", "Only the group's owner and admins can manage its invites.")
+        }
+    }
+
+    private static func randomGuestName() -> String {
+        "Guest " + String(UInt16.random(in: 0x1000...0xFFFF), radix: 16, uppercase: true)
+    }
+}
+
+/// Which page of history to read.
+public enum MessageQuery: Sendable, Hashable {
+    /// Messages older than `before` (newest first page when `nil`).
+    case before(Int64?, limit: Int)
+    /// Messages newer than `after`, for catching up.
+    case after(Int64, limit: Int)
+}
+
+/// The opaque history cursor: base64url of `seq:N`.
+enum MessageCursor {
+    static func encode(_ seq: Int64) -> String {
+        Base64URL.encode(Array("seq:\(seq)".utf8))
+    }
+
+    static func decode(_ cursor: String) -> Int64? {
+        guard cursor.utf8.count <= 64, let bytes = Base64URL.decode(cursor), let text = String(validating: bytes, as: UTF8.self),
+            text.hasPrefix("seq:"), let seq = Int64(text.dropFirst(4)), seq >= 1
+        else { return nil }
+        return seq
+    }
+}

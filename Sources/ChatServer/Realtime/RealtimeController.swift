@@ -1,0 +1,133 @@
+import ChatCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import HTTPTypes
+
+/// `GET /ws`: the real-time connection.
+///
+/// On connect the socket is subscribed to every group of the user, then receives `ready` with each group's
+/// `lastSeq`, then live events. Events committed while it was being set up are held back and follow `ready`,
+/// so a client that catches up from `ready` misses nothing (it may see a message twice; `seq` tells).
+struct RealtimeController {
+    let service: ChatService
+    let hub: RealtimeHub
+    let auth: AuthMiddleware
+    /// The largest frame a client may send.
+    let maxFrameSize: Int
+
+    /// Decides on a WebSocket upgrade request. A missing or bad token is answered with HTTP 401 and the usual
+    /// JSON error body before any upgrade, and the connection is closed.
+    func shouldUpgrade(
+        request: HTTPRequest,
+        channel: any Channel,
+        logger: Logger
+    ) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        let uri = URI(request.path ?? "/")
+        guard uri.path == "/ws" else { return .dontUpgrade }
+        let verified: (userID: String, expiresAt: Date)
+        do {
+            guard let token = AuthMiddleware.token(authorization: request.headerFields[.authorization], query: uri.queryParameters.get("token"))
+            else { throw ChatError.invalidToken }
+            verified = try await self.auth.tokens.verify(token)
+        } catch {
+            let chatError = error as? ChatError ?? .invalidToken
+            try await RejectedUpgrade.write(chatError, on: channel)
+            return .dontUpgrade
+        }
+        return .upgrade([:]) { inbound, outbound, _ in
+            var logger = logger
+            logger[metadataKey: "user.id"] = .string(verified.userID)
+            try await self.session(inbound: inbound, outbound: outbound, userID: verified.userID, channel: channel, logger: logger)
+        }
+    }
+
+    /// `GET /ws` without an upgrade: 401 for a missing or bad token, as for the upgrade, or 400 otherwise.
+    var endpoints: RouteCollection<ChatRequestContext> {
+        RouteCollection(context: ChatRequestContext.self).add(middleware: self.auth).get { _, _ -> Response in
+            throw ChatError.invalid("upgrade_required", "GET /ws is a WebSocket endpoint: send an Upgrade: websocket request.")
+        }
+    }
+
+    private func session(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        userID: String,
+        channel: any Channel,
+        logger: Logger
+    ) async throws {
+        guard let user = try? await self.service.me(userID) else {
+            try await outbound.close(.unknown(4001), reason: "invalid token")
+            return
+        }
+        let (id, frames) = self.hub.register(userID: userID) { channel.close(promise: nil) }
+        defer { self.hub.unregister(id) }
+        logger.debug("WebSocket connected", metadata: ["ws.id": "\(id)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await frame in frames {
+                    try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                }
+            }
+            // Subscribe first, then read the cursors: whatever commits in between is both counted and delivered.
+            self.hub.subscribe(id, to: try await self.service.groups(of: userID).map(\.id))
+            let groups = try await self.service.groups(of: userID)
+            self.hub.subscribe(id, to: groups.map(\.id))
+            self.hub.ready(id, event: .ready(.init(user: user, groups: groups.map { .init(id: $0.id, lastSeq: $0.lastSeq) })))
+            for try await message in inbound.messages(maxSize: self.maxFrameSize) {
+                await self.handle(message, connection: id, user: user)
+            }
+            group.cancelAll()
+        }
+        logger.debug("WebSocket closed", metadata: ["ws.id": "\(id)"])
+    }
+
+    private func handle(_ message: WebSocketMessage, connection id: RealtimeHub.ConnectionID, user: User) async {
+        guard case .text(let text) = message else {
+            self.hub.send(.error(.init(code: "invalid_frame", message: "Frames must be JSON text.")), to: id)
+            return
+        }
+        let event: ClientEvent
+        do {
+            event = try ChatJSON.decoder.decode(ClientEvent.self, from: Data(text.utf8))
+        } catch let error as ClientEvent.UnknownType {
+            self.hub.send(.error(.init(code: "unknown_event", message: "Unknown event type \"\(error.type.prefix(64))\".")), to: id)
+            return
+        } catch {
+            let message = "Expected {\"type\": \"...\", \"data\": {...}} with the event's fields."
+            self.hub.send(.error(.init(code: "invalid_frame", message: message)), to: id)
+            return
+        }
+        switch event {
+        case .roomJoin(let groupID):
+            do {
+                guard try await self.service.isMember(userID: user.id, of: groupID) else { throw ChatError.groupNotFound }
+                self.hub.subscribe(id, to: [groupID])
+                self.hub.send(.roomJoined(.init(groupId: groupID)), to: id)
+            } catch {
+                self.sendError(error, to: id)
+            }
+        case .messageSend(let groupID, let text, let clientID):
+            do {
+                let result = try await self.service.sendMessage(groupID: groupID, text: text, clientID: clientID, from: user.id)
+                self.hub.send(.messageAck(.init(clientId: clientID, message: result.message)), to: id)
+            } catch {
+                self.sendError(error, clientID: clientID, to: id)
+            }
+        case .typing(let groupID):
+            do {
+                try await self.service.typing(groupID: groupID, user: user.summary)
+            } catch {
+                self.sendError(error, to: id)
+            }
+        }
+    }
+
+    private func sendError(_ error: any Error, clientID: String? = nil, to id: RealtimeHub.ConnectionID) {
+        let chatError = error as? ChatError ?? .internal()
+        self.hub.send(.error(.init(code: chatError.code, message: chatError.message, clientId: clientID)), to: id)
+    }
+}

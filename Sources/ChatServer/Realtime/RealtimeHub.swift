@@ -1,0 +1,179 @@
+import ChatCore
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// Routes events to the WebSocket connections of the members they concern, on this instance.
+///
+/// Each event is encoded once, into one buffer that every recipient's queue shares. A connection's queue is
+/// bounded: a reader that stops reading is cut off when its queue is full, and catches up by `seq` when it
+/// reconnects, so one stalled socket never holds memory or slows the others.
+public final class RealtimeHub: ChatEventSink, Sendable {
+    /// Identifies one WebSocket connection.
+    public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
+        let raw: UInt64
+        public var description: String { "ws-\(self.raw)" }
+    }
+
+    private struct Connection {
+        let userID: String
+        let continuation: AsyncStream<ByteBuffer>.Continuation
+        /// Called once when the queue overflows; it must close the socket.
+        let cutOff: @Sendable () -> Void
+        var groups: Set<String> = []
+        /// Frames held back until `ready` has been sent, or `nil` once live.
+        var held: [ByteBuffer]? = []
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var connections: [ConnectionID: Connection] = [:]
+        var byUser: [String: Set<ConnectionID>] = [:]
+        var byGroup: [String: Set<ConnectionID>] = [:]
+        var queueLimit: Int
+        /// Cut-off callbacks of connections that overflowed, to call once the lock is released.
+        var overflowed: [@Sendable () -> Void] = []
+    }
+
+    private let state: Mutex<State>
+    /// The most frames a connection may have waiting.
+    public let queueLimit: Int
+    private let logger: Logger
+
+    public init(queueLimit: Int = 1024, logger: Logger) {
+        self.queueLimit = queueLimit
+        self.logger = logger
+        self.state = Mutex(State(queueLimit: queueLimit))
+    }
+
+    /// Registers a connection of `userID`. It receives the events of groups it is later subscribed to, and every
+    /// `member:joined` that makes the user a member, but they are held back until ``ready(_:event:)``.
+    /// `cutOff` is called, at most once, if the connection's queue overflows: it must close the socket.
+    public func register(userID: String, cutOff: @escaping @Sendable () -> Void) -> (ConnectionID, AsyncStream<ByteBuffer>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(self.queueLimit))
+        let id = self.state.withLock { state in
+            let id = ConnectionID(raw: state.nextID)
+            state.nextID += 1
+            state.connections[id] = Connection(userID: userID, continuation: continuation, cutOff: cutOff)
+            state.byUser[userID, default: []].insert(id)
+            return id
+        }
+        return (id, stream)
+    }
+
+    /// Subscribes a connection to groups.
+    public func subscribe(_ id: ConnectionID, to groupIDs: some Sequence<String>) {
+        self.state.withLock { state in
+            guard state.connections[id] != nil else { return }
+            for groupID in groupIDs {
+                state.connections[id]?.groups.insert(groupID)
+                state.byGroup[groupID, default: []].insert(id)
+            }
+        }
+    }
+
+    /// Sends `event` first, then whatever was held back, and makes the connection live.
+    public func ready(_ id: ConnectionID, event: ServerEvent) {
+        let frame = Self.encode(event)
+        self.state.withLock { state in
+            guard let held = state.connections[id]?.held else { return }
+            state.connections[id]?.held = nil
+            for buffer in [frame] + held { Self.enqueue(buffer, to: id, in: &state) }
+        }
+        self.cutOffOverflowed()
+    }
+
+    /// Whether the connection receives the group's events.
+    public func isSubscribed(_ id: ConnectionID, to groupID: String) -> Bool {
+        self.state.withLock { $0.connections[id]?.groups.contains(groupID) ?? false }
+    }
+
+    /// Sends one event to one connection.
+    public func send(_ event: ServerEvent, to id: ConnectionID) {
+        let frame = Self.encode(event)
+        self.state.withLock { Self.enqueue(frame, to: id, in: &$0) }
+        self.cutOffOverflowed()
+    }
+
+    /// Forgets a connection.
+    public func unregister(_ id: ConnectionID) {
+        self.state.withLock { Self.remove(id, from: &$0) }
+    }
+
+    /// The number of open connections.
+    public var connectionCount: Int { self.state.withLock { $0.connections.count } }
+
+    /// Delivers committed events to the connections concerned, each encoded once.
+    public func publish(_ events: [ChatEvent]) {
+        for event in events {
+            let frame = Self.encode(event.serverEvent)
+            self.state.withLock { state in
+                let targets: Set<ConnectionID>
+                switch event {
+                case .messageCreated(let message):
+                    targets = state.byGroup[message.groupId] ?? []
+                case .memberJoined(let groupID, let user, _):
+                    for id in state.byUser[user.id] ?? [] {
+                        state.connections[id]?.groups.insert(groupID)
+                        state.byGroup[groupID, default: []].insert(id)
+                    }
+                    targets = state.byGroup[groupID] ?? []
+                case .typing(let groupID, let user):
+                    targets = (state.byGroup[groupID] ?? []).subtracting(state.byUser[user.id] ?? [])
+                }
+                for id in targets { Self.enqueue(frame, to: id, in: &state) }
+            }
+        }
+        self.cutOffOverflowed()
+    }
+
+    private static func enqueue(_ frame: ByteBuffer, to id: ConnectionID, in state: inout State) {
+        guard let connection = state.connections[id] else { return }
+        if connection.held != nil {
+            state.connections[id]?.held?.append(frame)
+            if state.connections[id]?.held?.count ?? 0 > state.queueLimit { Self.overflow(id, in: &state) }
+            return
+        }
+        if case .dropped = connection.continuation.yield(frame) {
+            Self.overflow(id, in: &state)
+        }
+    }
+
+    /// Cuts a stalled reader off: its events stop here, and its socket is closed outside the lock.
+    private static func overflow(_ id: ConnectionID, in state: inout State) {
+        guard let connection = state.connections[id] else { return }
+        connection.continuation.finish()
+        state.overflowed.append(connection.cutOff)
+        state.connections[id]?.held = nil
+        Self.remove(id, from: &state)
+    }
+
+    private static func remove(_ id: ConnectionID, from state: inout State) {
+        guard let connection = state.connections.removeValue(forKey: id) else { return }
+        connection.continuation.finish()
+        state.byUser[connection.userID]?.remove(id)
+        if state.byUser[connection.userID]?.isEmpty == true { state.byUser[connection.userID] = nil }
+        for groupID in connection.groups {
+            state.byGroup[groupID]?.remove(id)
+            if state.byGroup[groupID]?.isEmpty == true { state.byGroup[groupID] = nil }
+        }
+    }
+
+    private func cutOffOverflowed() {
+        let cutOffs = self.state.withLock { state in
+            defer { state.overflowed = [] }
+            return state.overflowed
+        }
+        for cutOff in cutOffs { cutOff() }
+    }
+
+    /// One event as the bytes of a text frame.
+    static func encode(_ event: ServerEvent) -> ByteBuffer {
+        do {
+            return ByteBuffer(bytes: try ChatJSON.encoder.encode(event))
+        } catch {
+            return ByteBuffer(string: #"{"type":"error","data":{"code":"internal_error","message":"Could not encode an event."}}"#)
+        }
+    }
+}

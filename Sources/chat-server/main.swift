@@ -1,0 +1,78 @@
+import ArgumentParser
+import ChatServer
+import Foundation
+import Hummingbird
+import Logging
+
+/// `chat-server`: reads the configuration and runs the server.
+@main
+struct ChatServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat-server",
+        abstract: "A self-hosted group chat server: REST + WebSocket, on SQLite (default) or PostgreSQL.",
+        discussion: """
+            Every setting can come from a flag, an environment variable, or a .env file in the working
+            directory, in that order of precedence. The settings, by environment variable:
+
+            \(ServerConfiguration.settings.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+
+            Examples:
+              chat-server
+              chat-server --port 8080 --database-url sqlite:///var/lib/chat/chat.sqlite
+              PUBLIC_URL=https://chat.example.org chat-server --host 0.0.0.0
+            """
+    )
+
+    @Option(help: "Address to bind (env HOST).") var host: String?
+    @Option(help: "TCP port (env PORT).") var port: String?
+    @Option(help: "sqlite://PATH or postgres://… (env DATABASE_URL).") var databaseURL: String?
+    @Option(help: "Token signing secret, ≥ 32 bytes (env JWT_SECRET). Prefer the environment: flags show up in `ps`.")
+    var jwtSecret: String?
+    @Option(help: "Base URL of invite links (env PUBLIC_URL).") var publicURL: String?
+    @Option(help: "Log level (env LOG_LEVEL).") var logLevel: String?
+    @Option(help: "bcrypt cost, 10–31 (env BCRYPT_COST).") var bcryptCost: String?
+
+    func run() async throws {
+        let flags = [
+            "HOST": self.host, "PORT": self.port, "DATABASE_URL": self.databaseURL, "JWT_SECRET": self.jwtSecret,
+            "PUBLIC_URL": self.publicURL, "LOG_LEVEL": self.logLevel, "BCRYPT_COST": self.bcryptCost,
+        ].compactMapValues { $0 }
+        do {
+            let dotEnv: [String: String]
+            do {
+                dotEnv = try await Environment.dotEnv().values(for: ServerConfiguration.settings.map(\.name))
+            } catch {
+                throw ConfigurationError(".env could not be parsed: write one KEY=VALUE per line, quoting values with spaces")
+            }
+            let configuration = try ServerConfiguration.resolve(
+                flags: flags,
+                environment: ProcessInfo.processInfo.environment,
+                dotEnv: dotEnv
+            )
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            }
+            let app = try await buildApplication(configuration)
+            try await app.runService()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("chat-server: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        } catch {
+            FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension Environment {
+    /// The values of `names` in this set (which stores names in lower case).
+    fileprivate func values(for names: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for name in names {
+            if let value = self.get(name) { values[name] = value }
+        }
+        return values
+    }
+}

@@ -1,0 +1,1 @@
+print("chat-tui: the terminal client is not built yet")

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import ChatServer
+
+@Suite("Configuration: flags, environment, .env and defaults")
+struct ServerConfigurationTests {
+    @Test("with nothing set, the defaults apply")
+    func defaults() throws {
+        let configuration = try ServerConfiguration.resolve(flags: [:], environment: [:], dotEnv: [:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 4000)
+        #expect(configuration.database == .sqliteFile("./data/chat.sqlite"))
+        #expect(configuration.jwtSecret == nil)
+        #expect(configuration.effectivePublicURL == "http://127.0.0.1:4000")
+        #expect(configuration.logLevel == .info)
+        #expect(configuration.bcryptCost == 12)
+    }
+
+    @Test("a flag beats the environment, which beats .env")
+    func precedence() throws {
+        let flags = ["PORT": "1111"]
+        let environment = ["PORT": "2222", "HOST": "0.0.0.0"]
+        let dotEnv = ["PORT": "3333", "HOST": "10.0.0.1", "LOG_LEVEL": "debug", "PUBLIC_URL": "https://chat.example.org/"]
+        let configuration = try ServerConfiguration.resolve(flags: flags, environment: environment, dotEnv: dotEnv)
+        #expect(configuration.port == 1111)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.effectivePublicURL == "https://chat.example.org")
+        let fromDotEnv = try ServerConfiguration.resolve(flags: [:], environment: [:], dotEnv: dotEnv)
+        #expect(fromDotEnv.port == 3333)
+    }
+
+    @Test("DATABASE_URL takes sqlite paths, relative or absolute, :memory:, and postgres URLs")
+    func databaseURLs() throws {
+        #expect(try DatabaseLocation(url: "sqlite://./data/x.sqlite") == .sqliteFile("./data/x.sqlite"))
+        #expect(try DatabaseLocation(url: "sqlite:///var/lib/chat/chat.sqlite") == .sqliteFile("/var/lib/chat/chat.sqlite"))
+        #expect(try DatabaseLocation(url: "sqlite://:memory:") == .sqliteMemory)
+        let postgres = try DatabaseLocation(url: "postgres://chat:hunter2@db:5432/chat?sslmode=require")
+        #expect(postgres == .postgres("postgres://chat:hunter2@db:5432/chat?sslmode=require"))
+        #expect(!postgres.description.contains("hunter2"))
+        #expect(throws: ConfigurationError.self) { try DatabaseLocation(url: "mysql://x") }
+        #expect(throws: ConfigurationError.self) { try DatabaseLocation(url: "sqlite://") }
+    }
+
+    @Test("bad values are refused with a message that names the setting")
+    func invalid() {
+        let cases: [(String, String)] = [
+            ("PORT", "eighty"), ("PORT", "70000"), ("HOST", " "), ("JWT_SECRET", "too-short"), ("PUBLIC_URL", "ftp://x"),
+            ("LOG_LEVEL", "loud"), ("BCRYPT_COST", "4"), ("DATABASE_URL", "file.db"),
+        ]
+        for (name, value) in cases {
+            #expect {
+                try ServerConfiguration.resolve(flags: [:], environment: [name: value], dotEnv: [:])
+            } throws: { error in
+                (error as? ConfigurationError)?.message.contains(name) == true
+            }
+        }
+    }
+
+    @Test("every setting is documented for --help")
+    func documented() {
+        let names = Set(ServerConfiguration.settings.map(\.name))
+        #expect(names == ["PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST"])
+    }
+}

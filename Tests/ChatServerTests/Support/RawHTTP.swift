@@ -1,0 +1,47 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Sends bytes over a plain TCP socket and reads the answer until the server closes: what a client really sees.
+enum RawHTTP {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The raw response to `request` sent to 127.0.0.1:`port`.
+    static func exchange(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> String {
+        try await Task.detached {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw Failure(description: "socket() failed") }
+            defer { close(fd) }
+            var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw Failure(description: "connect() failed") }
+            let bytes = Array(request.utf8)
+            guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(description: "send() failed") }
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                received += buffer[0..<count]
+            }
+            return String(decoding: received, as: UTF8.self)
+        }.value
+    }
+
+    /// A WebSocket upgrade request for `path`, with extra header lines.
+    static func upgradeRequest(_ path: String, headers: [String] = []) -> String {
+        (["GET \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+            + headers).joined(separator: "\r\n") + "\r\n\r\n"
+    }
+}

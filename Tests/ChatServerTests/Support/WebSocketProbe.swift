@@ -1,0 +1,89 @@
+import ChatCore
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+
+/// A real WebSocket client for tests: it decodes every frame into a ``ServerEvent`` and sends ``ClientEvent``s.
+final class WebSocketProbe: Sendable {
+    let inbox = Inbox<ServerEvent>()
+    private let outgoing: AsyncStream<String>.Continuation
+    private let task: Task<WebSocketCloseFrame?, any Error>
+
+    /// Connects to `/ws` with the token in the `Authorization` header, or in the query when `inQuery`.
+    init(port: Int, token: String?, inQuery: Bool = false) {
+        var headers = HTTPFields()
+        var url = "ws://127.0.0.1:\(port)/ws"
+        if let token {
+            if inQuery { url += "?token=\(token)" } else { headers[.authorization] = "Bearer \(token)" }
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        self.outgoing = continuation
+        let inbox = self.inbox
+        self.task = Task {
+            do {
+                let close = try await WebSocketClient.connect(
+                    url: url,
+                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                    logger: Logger(label: "probe")
+                ) { inbound, outbound, _ in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await text in stream { try await outbound.write(.text(text)) }
+                            try await outbound.close(.normalClosure, reason: nil)
+                        }
+                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = message else { continue }
+                            if let event = try? ChatJSON.decoder.decode(ServerEvent.self, from: Data(text.utf8)) {
+                                await inbox.push(event)
+                            }
+                        }
+                        group.cancelAll()
+                    }
+                }
+                await inbox.finish()
+                return close
+            } catch {
+                await inbox.finish(failure: error)
+                throw error
+            }
+        }
+    }
+
+    /// Connects and waits for `ready`.
+    static func connect(port: Int, token: String, inQuery: Bool = false) async throws -> (WebSocketProbe, ServerEvent.Ready) {
+        let probe = WebSocketProbe(port: port, token: token, inQuery: inQuery)
+        guard case .ready(let ready) = try await probe.inbox.next() else { throw UnexpectedResponse(description: "the first event was not ready") }
+        return (probe, ready)
+    }
+
+    func send(_ event: ClientEvent) throws {
+        self.outgoing.yield(String(decoding: try ChatJSON.encoder.encode(event), as: UTF8.self))
+    }
+
+    func sendRaw(_ text: String) {
+        self.outgoing.yield(text)
+    }
+
+    /// Closes the socket and returns the close frame the server sent, if any.
+    @discardableResult
+    func close() async -> WebSocketCloseFrame? {
+        self.outgoing.finish()
+        return try? await self.task.value
+    }
+
+    /// Waits for the connection to end, and returns how it ended.
+    func closeFrame() async throws -> WebSocketCloseFrame? {
+        try await self.task.value
+    }
+}
+
+extension ServerEvent {
+    var message: Message? { if case .messageNew(let message) = self { message } else { nil } }
+    var ack: MessageAck? { if case .messageAck(let ack) = self { ack } else { nil } }
+    var eventError: EventError? { if case .error(let error) = self { error } else { nil } }
+    var typing: Typing? { if case .typing(let typing) = self { typing } else { nil } }
+    var memberJoined: MemberJoined? { if case .memberJoined(let joined) = self { joined } else { nil } }
+    var roomJoined: RoomJoined? { if case .roomJoined(let joined) = self { joined } else { nil } }
+}
