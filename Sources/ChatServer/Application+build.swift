@@ -53,7 +53,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
         server: .http1WebSocketUpgrade(
             configuration: .init(
                 http1: .init(idleTimeout: .seconds(75)),
-                ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)))
+                ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: configuration.webSocketPingInterval))
             ),
             shouldUpgrade: realtime.shouldUpgrade
         ),

@@ -11,10 +11,10 @@ struct ChatServerCommand: AsyncParsableCommand {
         commandName: "chat-server",
         abstract: "A self-hosted group chat server: REST + WebSocket, on SQLite (default) or PostgreSQL.",
         discussion: """
-            Every setting can come from a flag, an environment variable, or a .env file in the working
-            directory, in that order of precedence. The settings, by environment variable:
+            Each setting comes from a flag, else an environment variable, else a
+            .env file in the working directory, else its default.
 
-            \(ServerConfiguration.settings.map { "  \($0.name.padding(toLength: 13, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+            \(ServerConfiguration.settingsHelp)
 
             Examples:
               chat-server

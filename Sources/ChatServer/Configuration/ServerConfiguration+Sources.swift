@@ -4,14 +4,24 @@ import Logging
 extension ServerConfiguration {
     /// The settings, by the name of their environment variable, with what each means.
     public static let settings: [(name: String, help: String)] = [
-        ("PORT", "TCP port to listen on (default 4000)."),
-        ("HOST", "Address to bind (default 127.0.0.1; 0.0.0.0 for every interface)."),
-        ("DATABASE_URL", "sqlite://PATH (default sqlite://./data/chat.sqlite), sqlite://:memory:, or postgres://USER:PASS@HOST:PORT/DB."),
-        ("JWT_SECRET", "Token signing secret, at least 32 bytes. Unset: generated once and kept beside the SQLite file (mode 0600)."),
-        ("PUBLIC_URL", "Base URL of invite links (default http://HOST:PORT)."),
-        ("LOG_LEVEL", "trace, debug, info (default), notice, warning, error or critical."),
-        ("BCRYPT_COST", "bcrypt cost for passwords, 10–31 (default 12)."),
+        ("PORT", "TCP port to listen on (default 4000)"),
+        ("HOST", "address to bind (default 127.0.0.1; 0.0.0.0: all)"),
+        ("DATABASE_URL", "sqlite://PATH (default sqlite://./data/chat.sqlite),\nsqlite://:memory:, or postgres://USER:PASS@HOST:PORT/DB"),
+        ("JWT_SECRET", "token signing secret, at least 32 bytes; if unset, one is\ngenerated and kept beside the SQLite file (mode 0600)"),
+        ("PUBLIC_URL", "base URL of invite links (default http://HOST:PORT)"),
+        ("LOG_LEVEL", "trace, debug, info (default), notice, warning, error"),
+        ("BCRYPT_COST", "bcrypt cost for passwords, 10-31 (default 12)"),
     ]
+
+    /// The settings as `--help` lists them, aligned, one per line (continuations indented).
+    public static var settingsHelp: String {
+        settings.map { name, help in
+            let lines = help.split(separator: "\n")
+            return
+                (["  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + lines[0]]
+                + lines.dropFirst().map { String(repeating: " ", count: 16) + $0 }).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
 
     /// Builds the configuration from three sources, each keyed by environment variable name: command-line
     /// flags win over the environment, which wins over the `.env` file; defaults fill the rest.

@@ -47,11 +47,13 @@ extension Request {
         case .keyNotFound(let key, let context):
             return "Missing field `\(path(context.codingPath + [key]))`."
         case .typeMismatch(let type, let context):
-            return context.codingPath.isEmpty ? "The body must be a JSON object." : "Field `\(path(context.codingPath))` must be \(Self.name(of: type))."
+            return context.codingPath.isEmpty
+                ? "The body must be a JSON object." : "Field `\(path(context.codingPath))` must be \(Self.name(of: type))."
         case .valueNotFound(let type, let context):
             return "Field `\(path(context.codingPath))` must be \(Self.name(of: type)), not null."
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "The body is not valid JSON." : "Field `\(path(context.codingPath))` is not valid: \(context.debugDescription)"
+            return context.codingPath.isEmpty
+                ? "The body is not valid JSON." : "Field `\(path(context.codingPath))` is not valid: \(context.debugDescription)"
         @unknown default:
             return "The body is not valid JSON."
         }

@@ -1,11 +1,11 @@
 import ChatCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
-import HTTPTypes
 
 /// `GET /ws`: the real-time connection.
 ///

@@ -63,7 +63,11 @@ struct AuthTests {
             _ = try await register("b@example.org", String(repeating: "€", count: 24), "Ann").decoded(AuthResponse.self, status: .created)
             try expectError(await register("c@example.org", String(repeating: "€", count: 25), "Ann"), .badRequest, "password_too_long")
             try expectError(await register("a@example.org", "long enough", " "), .badRequest, "invalid_display_name")
-            try expectError(await api.call(.post, "/auth/register", raw: #"{"email":"a@example.org","password":"long enough"}"#), .badRequest, "invalid_json")
+            try expectError(
+                await api.call(.post, "/auth/register", raw: #"{"email":"a@example.org","password":"long enough"}"#),
+                .badRequest,
+                "invalid_json"
+            )
         }
     }
 
@@ -71,7 +75,11 @@ struct AuthTests {
     func duplicateEmail() async throws {
         try await TestApp.run { api in
             _ = try await api.register("dup@example.org")
-            let again = try await api.call(.post, "/auth/register", json: RegisterRequest(email: "DUP@example.ORG", password: "whatever123", displayName: "X"))
+            let again = try await api.call(
+                .post,
+                "/auth/register",
+                json: RegisterRequest(email: "DUP@example.ORG", password: "whatever123", displayName: "X")
+            )
             try expectError(again, .conflict, "email_taken")
         }
     }
@@ -82,7 +90,11 @@ struct AuthTests {
             _ = try await api.register("known@example.org", password: "right password")
             let wrongPassword = try await api.call(.post, "/auth/login", json: LoginRequest(email: "known@example.org", password: "wrong password"))
             let unknownEmail = try await api.call(.post, "/auth/login", json: LoginRequest(email: "nobody@example.org", password: "wrong password"))
-            let tooLong = try await api.call(.post, "/auth/login", json: LoginRequest(email: "known@example.org", password: String(repeating: "x", count: 100)))
+            let tooLong = try await api.call(
+                .post,
+                "/auth/login",
+                json: LoginRequest(email: "known@example.org", password: String(repeating: "x", count: 100))
+            )
             #expect(wrongPassword.status == .unauthorized)
             #expect(wrongPassword.body == unknownEmail.body)
             #expect(wrongPassword.body == tooLong.body)
@@ -93,7 +105,7 @@ struct AuthTests {
 
     @Test("passwords are stored as bcrypt hashes of the configured cost, never in clear")
     func passwordStorage() async throws {
-        try await TestApp.run(configure: { $0.bcryptCost = 10 }) { api in
+        try await TestApp.run(changing: .init { $0.bcryptCost = 10 }) { api in
             let user = try await api.register("hash@example.org", password: "plain text password").user
             let database = try await TestDatabase.open(api.databasePath)
             let hash = try await database.scalarText("SELECT password_hash FROM users WHERE id = ?", [.text(user.id)])

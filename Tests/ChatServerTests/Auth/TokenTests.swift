@@ -52,7 +52,14 @@ struct TokenTests {
                 ("alg none", try Self.forge(header: ["alg": "none"], claims: good, secret: TestApp.secret, signature: "")),
                 ("alg HS512", try Self.forge(header: ["alg": "HS512"], claims: good, secret: TestApp.secret)),
                 ("other key", try Self.forge(header: ["alg": "HS256"], claims: good, secret: "another-secret-that-is-32-bytes-long!!")),
-                ("expired", try Self.forge(header: ["alg": "HS256"], claims: ["sub": session.user.id, "iat": now - 7200, "exp": now - 1], secret: TestApp.secret)),
+                (
+                    "expired",
+                    try Self.forge(
+                        header: ["alg": "HS256"],
+                        claims: ["sub": session.user.id, "iat": now - 7200, "exp": now - 1],
+                        secret: TestApp.secret
+                    )
+                ),
                 ("not yet valid", try Self.forge(header: ["alg": "HS256"], claims: good.merging(["nbf": now + 600]) { $1 }, secret: TestApp.secret)),
                 ("tampered", session.token.replacingOccurrences(of: ".", with: ".x", options: [], range: session.token.range(of: "."))),
             ]

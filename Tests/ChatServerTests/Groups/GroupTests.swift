@@ -27,7 +27,11 @@ struct GroupTests {
         try await TestApp.run { api in
             let ann = try await api.guest("Ann")
             for bad in ["", "  \n ", String(repeating: "n", count: 101), "tab\there"] {
-                try expectError(await api.call(.post, "/groups", token: ann.token, json: CreateGroupRequest(name: bad)), .badRequest, "invalid_group_name")
+                try expectError(
+                    await api.call(.post, "/groups", token: ann.token, json: CreateGroupRequest(name: bad)),
+                    .badRequest,
+                    "invalid_group_name"
+                )
             }
             #expect(try await api.createGroup(ann.token, name: String(repeating: "n", count: 100)).name.count == 100)
             try expectError(await api.call(.post, "/groups", token: ann.token, raw: "{}"), .badRequest, "invalid_json")

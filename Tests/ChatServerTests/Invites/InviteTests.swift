@@ -48,7 +48,11 @@ struct InviteTests {
                     "invalid_uses"
                 )
             }
-            try expectError(await api.call(.post, "/groups/\(group.id)/invites", token: ann.token, raw: #"{"uses":"3"}"#), .badRequest, "invalid_json")
+            try expectError(
+                await api.call(.post, "/groups/\(group.id)/invites", token: ann.token, raw: #"{"uses":"3"}"#),
+                .badRequest,
+                "invalid_json"
+            )
         }
     }
 

@@ -39,7 +39,11 @@ struct MessageTests {
             try expectError(await api.call(.post, path, token: ann.token, json: SendMessageRequest(text: long)), .badRequest, "text_too_long")
             try expectError(await api.call(.post, path, token: ann.token, json: SendMessageRequest(text: "bell\u{7}")), .badRequest, "invalid_text")
             let longID = String(repeating: "c", count: 65)
-            try expectError(await api.call(.post, path, token: ann.token, json: SendMessageRequest(text: "x", clientId: longID)), .badRequest, "invalid_client_id")
+            try expectError(
+                await api.call(.post, path, token: ann.token, json: SendMessageRequest(text: "x", clientId: longID)),
+                .badRequest,
+                "invalid_client_id"
+            )
             try expectError(await api.call(.post, path, token: ann.token, raw: #"{"text": 42}"#), .badRequest, "invalid_json")
             try expectError(await api.call(.post, path, token: ann.token, raw: #"{"text": null}"#), .badRequest, "invalid_json")
             // The limits themselves are accepted; multi-line text keeps its newlines.
@@ -55,7 +59,12 @@ struct MessageTests {
             let ann = try await api.guest("Ann")
             let group = try await api.createGroup(ann.token)
             let first = try await api.send(ann.token, group: group.id, text: "once", clientId: "k-1")
-            let replay = try await api.call(.post, "/groups/\(group.id)/messages", token: ann.token, json: SendMessageRequest(text: "once", clientId: "k-1"))
+            let replay = try await api.call(
+                .post,
+                "/groups/\(group.id)/messages",
+                token: ann.token,
+                json: SendMessageRequest(text: "once", clientId: "k-1")
+            )
             #expect(try replay.decoded(Message.self, status: .created) == first)
             #expect(replay.headers[.init("Idempotent-Replayed")!] == "true")
             // Another sender may use the same clientId.
@@ -63,7 +72,12 @@ struct MessageTests {
             #expect(try await api.send(bob.token, group: group.id, text: "mine", clientId: "k-1").seq == 2)
             // The same sender may not reuse it in another group.
             let other = try await api.createGroup(ann.token, name: "other")
-            let clash = try await api.call(.post, "/groups/\(other.id)/messages", token: ann.token, json: SendMessageRequest(text: "x", clientId: "k-1"))
+            let clash = try await api.call(
+                .post,
+                "/groups/\(other.id)/messages",
+                token: ann.token,
+                json: SendMessageRequest(text: "x", clientId: "k-1")
+            )
             try expectError(clash, .conflict, "client_id_reused")
             #expect(try await api.page(ann.token, group: group.id).messages.map(\.seq) == [1, 2])
         }
@@ -79,7 +93,9 @@ struct MessageTests {
             let seqs = try await withThrowingTaskGroup(of: Int64.self) { tasks in
                 for (index, sender) in senders.enumerated() {
                     for message in 0..<20 {
-                        tasks.addTask { try await api.send(sender.token, group: group.id, text: "m\(index)-\(message)", clientId: "\(index)-\(message)").seq }
+                        tasks.addTask {
+                            try await api.send(sender.token, group: group.id, text: "m\(index)-\(message)", clientId: "\(index)-\(message)").seq
+                        }
                     }
                 }
                 return try await tasks.reduce(into: [Int64]()) { $0.append($1) }

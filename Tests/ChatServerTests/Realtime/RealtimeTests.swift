@@ -191,4 +191,19 @@ struct RealtimeTests {
             await socket.close()
         }
     }
+
+    @Test("the server pings, and disconnects a peer that stops answering")
+    func deadPeer() async throws {
+        try await TestApp.run(.live, changing: .init { $0.webSocketPingInterval = .milliseconds(300) }) { api in
+            let port = try #require(api.client.port)
+            let ann = try await api.guest("Ann")
+            let started = ContinuousClock.now
+            // A raw socket completes the handshake, then never reads a ping nor sends a pong.
+            let answer = try await RawHTTP.converse(port: port, request: RawHTTP.upgradeRequest("/ws?token=\(ann.token)"), timeout: .seconds(10))
+            #expect(answer.text.hasPrefix("HTTP/1.1 101 Switching Protocols"))
+            #expect(answer.text.contains("\"type\":\"ready\""))
+            #expect(answer.closedByServer)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
 }

@@ -32,7 +32,11 @@ struct QueryPlanTests {
         let groups = try await Self.plan(SQLiteSQL.groupSelect, [.text("u")], on: database)
         await database.close()
         for plan in [page, after] {
-            #expect(plan.contains("SEARCH m USING PRIMARY KEY (group_id=? AND seq<?)") || plan.contains("SEARCH m USING PRIMARY KEY (group_id=? AND seq>?)"), "\(plan)")
+            #expect(
+                plan.contains("SEARCH m USING PRIMARY KEY (group_id=? AND seq<?)")
+                    || plan.contains("SEARCH m USING PRIMARY KEY (group_id=? AND seq>?)"),
+                "\(plan)"
+            )
             #expect(!plan.contains("SCAN m"), "\(plan)")
             #expect(!plan.contains("TEMP B-TREE"), "\(plan)")
         }

@@ -10,9 +10,21 @@ enum RawHTTP {
         let description: String
     }
 
+    /// What came back, and whether the server closed the connection (rather than the read timing out).
+    struct Answer {
+        let text: String
+        let closedByServer: Bool
+    }
+
     /// The raw response to `request` sent to 127.0.0.1:`port`.
     static func exchange(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> String {
-        try await Task.detached {
+        try await self.converse(port: port, request: request, timeout: timeout).text
+    }
+
+    /// Sends `request`, then reads until the server closes or nothing arrives for `timeout`.
+    static func converse(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> Answer {
+        // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
+        try await Self.onThread {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed") }
             defer { close(fd) }
@@ -32,16 +44,27 @@ enum RawHTTP {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = recv(fd, &buffer, buffer.count, 0)
-                if count <= 0 { break }
+                if count <= 0 {
+                    return Answer(text: String(decoding: received, as: UTF8.self), closedByServer: count == 0)
+                }
                 received += buffer[0..<count]
             }
-            return String(decoding: received, as: UTF8.self)
-        }.value
+        }
+    }
+
+    private static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
     }
 
     /// A WebSocket upgrade request for `path`, with extra header lines.
     static func upgradeRequest(_ path: String, headers: [String] = []) -> String {
-        (["GET \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+        ([
+            "GET \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        ]
             + headers).joined(separator: "\r\n") + "\r\n\r\n"
     }
 }

@@ -58,16 +58,25 @@ enum TestApp {
     static func run(
         _ setup: TestingSetup = .router,
         clock: TestClock = TestClock(),
-        configure: (inout ServerConfiguration) -> Void = { _ in },
+        changing change: ConfigurationChange = .init { _ in },
         _ body: @escaping @Sendable (API) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory()
         let databasePath = directory.path("chat.sqlite")
         var configuration = Self.configuration(databasePath: databasePath)
-        configure(&configuration)
+        change.apply(&configuration)
         let app = try await buildApplication(configuration, clock: clock.wallClock)
         try await app.test(setup) { client in
             try await body(API(client: client, clock: clock, databasePath: databasePath))
         }
+    }
+}
+
+/// A change to the test configuration, such as a different bcrypt cost.
+struct ConfigurationChange {
+    let apply: (inout ServerConfiguration) -> Void
+
+    init(_ apply: @escaping (inout ServerConfiguration) -> Void) {
+        self.apply = apply
     }
 }

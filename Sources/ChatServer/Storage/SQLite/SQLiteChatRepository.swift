@@ -56,8 +56,9 @@ struct SQLiteChatRepository: ChatRepository {
                 "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
                 [.text(id), .text(owner), .date(date)]
             )
-            guard let user = try await transaction.connection.rows("SELECT \(SQLiteSQL.userColumns) FROM users WHERE id = ?", [.text(owner)])
-                .first.map(SQLiteSQL.user)
+            guard
+                let user = try await transaction.connection.rows("SELECT \(SQLiteSQL.userColumns) FROM users WHERE id = ?", [.text(owner)])
+                    .first.map(SQLiteSQL.user)
             else { throw ChatError.invalidToken }
             transaction.emit(.memberJoined(groupID: id, user: user.summary, role: .owner))
             return Group(id: id, name: name, createdAt: date, role: .owner, memberCount: 1, lastSeq: 0)
