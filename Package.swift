@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -58,22 +59,38 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .executableTarget(
-            name: "chat-tui",
+        .target(
+            name: "ChatTUI",
             dependencies: [
                 "ChatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "chat-tui",
+            dependencies: ["ChatTUI"]
+        ),
+        .executableTarget(
+            name: "QRBenchmarks",
+            dependencies: ["ChatCore", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/QRBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(
+            name: "ChatTestSupport",
+            path: "Tests/ChatTestSupport"
+        ),
         .testTarget(
             name: "ChatCoreTests",
-            dependencies: ["ChatCore"]
+            dependencies: ["ChatCore", "ChatTestSupport"],
+            resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
                 "ChatServer",
                 "ChatCore",
+                "ChatTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -81,6 +98,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
+        ),
+        .testTarget(
+            name: "ChatTUITests",
+            dependencies: ["ChatTUI", "ChatCore", "ChatTestSupport"]
         ),
     ]
 )

@@ -1,1 +1,3 @@
-print("chat-tui: the terminal client is not built yet")
+import ChatTUI
+
+await CommandLineRunner.main(ChatTUICommand.self)

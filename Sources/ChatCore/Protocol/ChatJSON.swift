@@ -30,7 +30,7 @@ public enum ChatJSON {
 
 extension ChatJSON {
     /// A shared encoder; `JSONEncoder` is safe to use from several threads once configured.
-    nonisolated(unsafe) public static let encoder = makeEncoder()
+    public static let encoder = makeEncoder()
     /// A shared decoder.
-    nonisolated(unsafe) public static let decoder = makeDecoder()
+    public static let decoder = makeDecoder()
 }

@@ -1,4 +1,5 @@
 import ChatCore
+import ChatTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -23,20 +24,6 @@ final class TestClock: Sendable {
     }
 
     var wallClock: WallClock { WallClock { self.now } }
-}
-
-/// A scratch folder, removed when the test ends.
-struct TemporaryDirectory: ~Copyable {
-    let url: URL
-
-    init() throws {
-        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("chat-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { self.url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: self.url) }
 }
 
 /// Builds the real application on a real SQLite file in a temporary folder.

@@ -1,14 +1,16 @@
 /// A queue that one task fills and a test drains, waiting at most a given time for each element.
-actor Inbox<Element: Sendable> {
+public actor Inbox<Element: Sendable> {
+    public init() {}
+
     /// No element came in time.
-    struct Timeout: Error, CustomStringConvertible {
-        let description = "timed out waiting for an event"
+    public struct Timeout: Error, CustomStringConvertible {
+        public let description = "timed out waiting for an event"
     }
 
     /// The sender finished, with an error if it failed.
-    struct Closed: Error, CustomStringConvertible {
-        let failure: (any Error)?
-        var description: String { "the stream ended" + (self.failure.map { ": \($0)" } ?? "") }
+    public struct Closed: Error, CustomStringConvertible {
+        public let failure: (any Error)?
+        public var description: String { "the stream ended" + (self.failure.map { ": \($0)" } ?? "") }
     }
 
     private var buffer: [Element] = []
@@ -16,7 +18,7 @@ actor Inbox<Element: Sendable> {
     private var waiter: (id: Int, continuation: CheckedContinuation<Element?, Never>)?
     private var waiterCount = 0
 
-    func push(_ element: Element) {
+    public func push(_ element: Element) {
         if let waiter = self.waiter {
             self.waiter = nil
             waiter.continuation.resume(returning: element)
@@ -25,17 +27,17 @@ actor Inbox<Element: Sendable> {
         }
     }
 
-    func finish(failure: (any Error)? = nil) {
+    public func finish(failure: (any Error)? = nil) {
         self.closed = Closed(failure: failure)
         self.waiter?.continuation.resume(returning: nil)
         self.waiter = nil
     }
 
     /// Whether the sender has finished.
-    var isClosed: Bool { self.closed != nil }
+    public var isClosed: Bool { self.closed != nil }
 
     /// The next element; throws ``Timeout`` or ``Closed``.
-    func next(timeout: Duration = .seconds(5)) async throws -> Element {
+    public func next(timeout: Duration = .seconds(5)) async throws -> Element {
         if !self.buffer.isEmpty { return self.buffer.removeFirst() }
         if let closed = self.closed { throw closed }
         self.waiterCount += 1
@@ -51,7 +53,7 @@ actor Inbox<Element: Sendable> {
     }
 
     /// The first element that `match` accepts, skipping the others.
-    func first<T>(timeout: Duration = .seconds(5), _ match: (Element) -> T?) async throws -> T {
+    public func first<T>(timeout: Duration = .seconds(5), _ match: (Element) -> T?) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while true {
             let element = try await self.next(timeout: deadline - ContinuousClock.now)

@@ -5,24 +5,24 @@ import Glibc
 #endif
 
 /// Sends bytes over a plain TCP socket and reads the answer until the server closes: what a client really sees.
-enum RawHTTP {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum RawHTTP {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// What came back, and whether the server closed the connection (rather than the read timing out).
-    struct Answer {
-        let text: String
-        let closedByServer: Bool
+    public struct Answer: Sendable {
+        public let text: String
+        public let closedByServer: Bool
     }
 
     /// The raw response to `request` sent to 127.0.0.1:`port`.
-    static func exchange(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> String {
+    public static func exchange(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> String {
         try await self.converse(port: port, request: request, timeout: timeout).text
     }
 
     /// Sends `request`, then reads until the server closes or nothing arrives for `timeout`.
-    static func converse(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> Answer {
+    public static func converse(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> Answer {
         // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
         try await Self.onThread {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -60,7 +60,7 @@ enum RawHTTP {
     }
 
     /// A WebSocket upgrade request for `path`, with extra header lines.
-    static func upgradeRequest(_ path: String, headers: [String] = []) -> String {
+    public static func upgradeRequest(_ path: String, headers: [String] = []) -> String {
         ([
             "GET \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",

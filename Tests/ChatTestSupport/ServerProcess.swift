@@ -1,0 +1,66 @@
+import Foundation
+
+/// A real `chat-server` process, waited for until it listens.
+public final class ServerProcess: Sendable {
+    public let child: ChildProcess
+    /// The port it listens on, read from its log.
+    public let port: Int
+
+    /// `http://127.0.0.1:PORT`.
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    /// Starts `chat-server` in `directory` with `arguments` and `environment`, and waits until it listens.
+    /// `PORT` defaults to 0, so the system picks a free port.
+    public static func start(
+        in directory: URL,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(30)
+    ) async throws -> ServerProcess {
+        let child = try ChildProcess(
+            "chat-server",
+            arguments: arguments,
+            in: directory,
+            environment: ["PORT": "0"].merging(environment) { $1 },
+            mergeOutput: true
+        )
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let text = child.stdout
+            if let range = text.range(of: "listening on "), let port = Self.port(in: text[range.upperBound...]) {
+                return ServerProcess(child: child, port: port)
+            }
+            guard child.process.isRunning else {
+                throw ChildProcess.Failure(description: "chat-server exited with \(child.process.terminationStatus):\n\(text)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        child.process.terminate()
+        throw ChildProcess.Failure(description: "chat-server did not start listening in time:\n\(child.stdout)")
+    }
+
+    /// Runs `chat-server` to completion (for the cases where it refuses to start): status and output.
+    public static func run(in directory: URL, arguments: [String] = [], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        let result = try await ChildProcess.run("chat-server", arguments: arguments, in: directory, environment: environment)
+        return (result.status, result.stdout + result.stderr)
+    }
+
+    private init(child: ChildProcess, port: Int) {
+        self.child = child
+        self.port = port
+    }
+
+    private static func port(in text: Substring) -> Int? {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        return Int(text[text.index(after: colon)...].prefix { $0.isNumber })
+    }
+
+    /// Everything the process has printed so far.
+    public var log: String { self.child.stdout }
+
+    /// Sends `signal` and waits for the process to exit; returns its status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async throws -> Int32 {
+        try await self.child.stop(signal: signal, timeout: timeout)
+    }
+}
