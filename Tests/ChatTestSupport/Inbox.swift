@@ -5,6 +5,8 @@ public actor Inbox<Element: Sendable> {
     /// No element came in time.
     public struct Timeout: Error, CustomStringConvertible {
         public let description = "timed out waiting for an event"
+
+        public init() {}
     }
 
     /// The sender finished, with an error if it failed.

@@ -10,7 +10,8 @@ public final class ServerProcess: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
 
     /// Starts `chat-server` in `directory` with `arguments` and `environment`, and waits until it listens.
-    /// `PORT` defaults to 0, so the system picks a free port.
+    /// `PORT` defaults to 0, so the system picks a free port; the port is read from the info-level log, so
+    /// `LOG_LEVEL` must stay at `info` or below.
     public static func start(
         in directory: URL,
         arguments: [String] = [],

@@ -99,7 +99,7 @@ public struct ChatService: Sendable {
             id: invite.id,
             token: token.value,
             groupId: groupID,
-            url: "\(self.publicURL)/join/\(token.value)",
+            url: InviteLink.url(base: self.publicURL, token: token.value),
             expiresAt: expiry,
             maxUses: uses,
             uses: 0,
@@ -121,7 +121,7 @@ public struct ChatService: Sendable {
 
     /// Joins the group of the invite whose token (or URL) is `presented`.
     func acceptInvite(_ presented: String, by userID: String) async throws -> InviteAcceptance {
-        let token = InviteToken.extract(from: presented)
+        let token = InviteLink.token(from: presented)
         guard !token.isEmpty, token.utf8.count <= 256 else { throw ChatError.inviteNotFound }
         return try await self.repository.acceptInvite(tokenHash: InviteToken.hash(token), userID: userID, at: self.clock.now())
     }

@@ -20,15 +20,6 @@ struct InviteToken: Sendable, Hashable {
     static func hash(_ presented: String) -> [UInt8] {
         Array(SHA256.hash(data: Array(presented.utf8)))
     }
-
-    /// The token in `text`, which may be a bare token or an invite URL ending in `/join/TOKEN`.
-    static func extract(from text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let range = trimmed.range(of: "/join/", options: .backwards) {
-            return String(trimmed[range.upperBound...].prefix { $0 != "?" && $0 != "#" && $0 != "/" })
-        }
-        return trimmed
-    }
 }
 
 /// base64url without padding (RFC 4648 §5).

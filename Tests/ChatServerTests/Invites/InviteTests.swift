@@ -170,9 +170,9 @@ struct InviteTests {
 
     @Test("a token can be given bare or as its invite URL")
     func extraction() {
-        #expect(InviteToken.extract(from: "abc_DEF-123") == "abc_DEF-123")
-        #expect(InviteToken.extract(from: " https://chat.example.org/join/abc_DEF-123\n") == "abc_DEF-123")
-        #expect(InviteToken.extract(from: "http://h:4000/join/tok?x=1") == "tok")
+        #expect(InviteLink.token(from: "abc_DEF-123") == "abc_DEF-123")
+        #expect(InviteLink.token(from: " https://chat.example.org/join/abc_DEF-123\n") == "abc_DEF-123")
+        #expect(InviteLink.token(from: "http://h:4000/join/tok?x=1") == "tok")
         #expect(InviteToken.generate() != InviteToken.generate())
         #expect(InviteToken.generate().value.count == 32)
     }

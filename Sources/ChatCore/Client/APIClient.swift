@@ -1,0 +1,174 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Typed calls to every endpoint of chat-server, over AsyncHTTPClient.
+///
+/// Errors are ``APIError``s: the server's own `{"error":…}` body, an unreachable server, or an unreadable
+/// answer.
+public struct APIClient: Sendable {
+    /// The server's base URL, without a trailing slash (`http://127.0.0.1:4000`).
+    public let baseURL: String
+    /// The bearer token sent with each call, if signed in.
+    public var token: String?
+    /// How long one call may take.
+    public var timeout: Duration
+    private let http: HTTPClient
+
+    public init(baseURL: String, token: String? = nil, timeout: Duration = .seconds(15), http: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.timeout = timeout
+        self.http = http
+    }
+
+    /// The same client with another token.
+    public func authenticated(_ token: String) -> APIClient {
+        var copy = self
+        copy.token = token
+        return copy
+    }
+
+    // MARK: Endpoints
+
+    public func health() async throws(APIError) -> HealthStatus {
+        try await self.call(.GET, "/healthz")
+    }
+
+    public func guest(displayName: String? = nil) async throws(APIError) -> AuthResponse {
+        try await self.call(.POST, "/auth/guest", body: GuestRequest(displayName: displayName))
+    }
+
+    public func register(email: String, password: String, displayName: String) async throws(APIError) -> AuthResponse {
+        try await self.call(.POST, "/auth/register", body: RegisterRequest(email: email, password: password, displayName: displayName))
+    }
+
+    public func login(email: String, password: String) async throws(APIError) -> AuthResponse {
+        try await self.call(.POST, "/auth/login", body: LoginRequest(email: email, password: password))
+    }
+
+    public func me() async throws(APIError) -> User {
+        try await self.call(.GET, "/me")
+    }
+
+    public func groups() async throws(APIError) -> [Group] {
+        try await self.call(.GET, "/groups")
+    }
+
+    public func createGroup(name: String) async throws(APIError) -> Group {
+        try await self.call(.POST, "/groups", body: CreateGroupRequest(name: name))
+    }
+
+    public func group(id: String) async throws(APIError) -> GroupDetail {
+        try await self.call(.GET, "/groups/\(Self.escape(id))")
+    }
+
+    public func createInvite(groupID: String, expiresInHours: Double? = nil, uses: Int? = nil) async throws(APIError) -> Invite {
+        try await self.call(.POST, "/groups/\(Self.escape(groupID))/invites", body: CreateInviteRequest(expiresInHours: expiresInHours, uses: uses))
+    }
+
+    public func invites(groupID: String) async throws(APIError) -> [InviteSummary] {
+        try await self.call(.GET, "/groups/\(Self.escape(groupID))/invites")
+    }
+
+    public func revokeInvite(groupID: String, inviteID: String) async throws(APIError) {
+        let _: Empty = try await self.call(.DELETE, "/groups/\(Self.escape(groupID))/invites/\(Self.escape(inviteID))")
+    }
+
+    /// Joins with an invite token, or with an invite URL (`…/join/TOKEN`).
+    public func acceptInvite(_ tokenOrURL: String) async throws(APIError) -> AcceptInviteResponse {
+        try await self.call(.POST, "/invites/\(Self.escape(InviteLink.token(from: tokenOrURL)))/accept")
+    }
+
+    public func sendMessage(groupID: String, text: String, clientID: String?) async throws(APIError) -> Message {
+        try await self.call(.POST, "/groups/\(Self.escape(groupID))/messages", body: SendMessageRequest(text: text, clientId: clientID))
+    }
+
+    /// The newest page (no cursor), or the page older than `cursor`.
+    public func messages(groupID: String, limit: Int = 30, cursor: String? = nil) async throws(APIError) -> MessagePage {
+        var query = "?limit=\(limit)"
+        if let cursor { query += "&cursor=\(Self.escape(cursor))" }
+        return try await self.call(.GET, "/groups/\(Self.escape(groupID))/messages\(query)")
+    }
+
+    /// The messages with `seq > after`, ascending.
+    public func messages(groupID: String, after: Int64, limit: Int = 100) async throws(APIError) -> MessagePage {
+        try await self.call(.GET, "/groups/\(Self.escape(groupID))/messages?after=\(after)&limit=\(limit)")
+    }
+
+    /// Every message with `seq > after`, page after page, until none is missing.
+    public func catchUp(groupID: String, after: Int64, pageSize: Int = 100) async throws(APIError) -> [Message] {
+        var collected: [Message] = []
+        var last = after
+        while true {
+            let page = try await self.messages(groupID: groupID, after: last, limit: pageSize)
+            collected += page.messages
+            guard page.hasMore, let newest = page.messages.last?.seq else { return collected }
+            last = newest
+        }
+    }
+
+    // MARK: Transport
+
+    private struct Empty: Decodable {}
+
+    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws(APIError) -> Response {
+        try await self.perform(method, path, body: nil)
+    }
+
+    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws(APIError) -> Response {
+        let data: Data
+        do {
+            data = try ChatJSON.encoder.encode(body)
+        } catch {
+            throw .invalidResponse("could not encode the request: \(error)")
+        }
+        return try await self.perform(method, path, body: data)
+    }
+
+    private func perform<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?) async throws(APIError) -> Response {
+        var request = HTTPClientRequest(url: self.baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "chat-core")
+        if let token = self.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: Int
+        let buffer: ByteBuffer
+        do {
+            let response = try await self.http.execute(request, timeout: .init(self.timeout))
+            status = Int(response.status.code)
+            buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        } catch {
+            throw .unreachable(Self.describe(error))
+        }
+        let data = Data(buffer.readableBytesView)
+        guard (200..<300).contains(status) else {
+            if let body = try? ChatJSON.decoder.decode(ErrorBody.self, from: data) {
+                throw .server(status: status, code: body.error.code, message: body.error.message)
+            }
+            throw .server(status: status, code: "http_\(status)", message: "The server answered HTTP \(status).")
+        }
+        if Response.self == Empty.self, let empty = Empty() as? Response { return empty }
+        do {
+            return try ChatJSON.decoder.decode(Response.self, from: data)
+        } catch {
+            throw .invalidResponse("\(Response.self): \(error)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "timed out" }
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+    }
+
+    static func escape(_ component: String) -> String {
+        component.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#&="))) ?? component
+    }
+}

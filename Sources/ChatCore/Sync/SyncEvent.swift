@@ -1,0 +1,51 @@
+import Foundation
+
+/// What happened: input to ``SyncMachine``.
+public enum SyncEvent: Sendable, Hashable {
+    /// The user's group list, from `GET /groups`.
+    case groupsLoaded([Group])
+    case connection(ConnectionState)
+    /// `ready` from a (re)connection.
+    case ready(ServerEvent.Ready)
+    /// A live server event, received at the given time.
+    case server(ServerEvent, at: Date)
+    /// Messages found by a catch-up, ascending.
+    case caughtUp(groupId: String, messages: [Message])
+    case catchUpFailed(groupId: String, reason: String)
+    case newestLoaded(groupId: String, page: MessagePage)
+    case olderLoaded(groupId: String, page: MessagePage)
+    case loadFailed(groupId: String, reason: String)
+    /// The user wrote a message.
+    case send(groupId: String, text: String, clientId: String, at: Date)
+    /// The server stored a message of the outbox (REST 201 or `message:ack`).
+    case delivered(clientId: String, message: Message)
+    /// Delivery failed; `retryable` failures are tried again on the next connection or wake-up.
+    case deliveryFailed(clientId: String, reason: String, retryable: Bool)
+    /// Drops a failed message from the outbox.
+    case discard(clientId: String)
+    /// The user looks at this group now.
+    case focus(groupId: String?)
+    /// The user scrolled past the oldest loaded message.
+    case loadOlder(groupId: String)
+    /// The user joined or created a group (the REST answer).
+    case joined(Group)
+    case membersLoaded(groupId: String, members: [Member])
+    /// The user typed in a group's input line.
+    case userTyped(groupId: String, at: Date)
+    /// Time passed: typing indicators expire, failed deliveries are retried.
+    case tick(Date)
+    /// The session was refused.
+    case signedOut
+}
+
+/// What to do: output of ``SyncMachine``, carried out by ``SyncEngine``.
+public enum SyncAction: Sendable, Hashable {
+    case loadGroups
+    case loadNewest(groupId: String)
+    case loadOlder(groupId: String, cursor: String)
+    case catchUp(groupId: String, after: Int64)
+    case deliver(OutgoingMessage)
+    case sendTyping(groupId: String)
+    /// Send a ``SyncEvent/tick(_:)`` at this time.
+    case wakeUp(at: Date)
+}

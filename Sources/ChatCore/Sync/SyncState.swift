@@ -1,0 +1,115 @@
+import Foundation
+
+/// Everything a client shows, in one value: the groups, each group's messages, what is pending, and the
+/// connection. ``SyncMachine`` is the only thing that changes it.
+public struct SyncState: Sendable, Hashable {
+    /// The signed-in user.
+    public var me: User?
+    public var connection: ConnectionState = .offline
+    /// Group ids, most recently active first.
+    public var groupOrder: [String] = []
+    public var groups: [String: GroupTimeline] = [:]
+    /// Messages not yet acknowledged, in the order they were written.
+    public var outbox: [OutgoingMessage] = []
+    /// The group the user is looking at: its new messages are not counted as unread.
+    public var focused: String?
+    /// A problem to show the user, if any.
+    public var notice: String?
+
+    public init(me: User? = nil) {
+        self.me = me
+    }
+
+    /// The groups in sidebar order.
+    public var orderedGroups: [GroupTimeline] { self.groupOrder.compactMap { self.groups[$0] } }
+
+    /// The pending messages of one group, oldest first.
+    public func pending(in groupID: String) -> [OutgoingMessage] {
+        self.outbox.filter { $0.groupId == groupID }
+    }
+}
+
+/// The state of the real-time connection, as the status bar shows it.
+public enum ConnectionState: Sendable, Hashable {
+    case offline
+    case connecting
+    case connected
+    /// Disconnected, trying again in `retryIn`.
+    case reconnecting(retryIn: Duration)
+    /// The server no longer accepts the session.
+    case signedOut
+}
+
+/// One group's timeline: a contiguous run of messages by `seq`, plus what is known beyond it.
+public struct GroupTimeline: Sendable, Hashable, Identifiable {
+    public var group: Group
+    /// Ascending `seq`, with no gap.
+    public var messages: [Message] = []
+    /// Messages that arrived beyond a gap, ascending; they join `messages` once the gap is filled.
+    public var ahead: [Message] = []
+    /// Whether the newest page has been loaded (before that, `messages` is empty and meaningless).
+    public var loaded = false
+    /// Whether a request for the newest page is in flight.
+    public var loadingNewest = false
+    /// The cursor of the next older page, while there is one.
+    public var olderCursor: String?
+    public var loadingOlder = false
+    /// Whether a catch-up (`after=`) is in flight.
+    public var catchingUp = false
+    /// New messages from others since the user last looked at the group.
+    public internal(set) var unread = 0
+    /// The newest `seq` the user has seen; later messages from others are unread.
+    public var seenSeq: Int64
+    /// Who is typing, and until when.
+    public var typing: [TypingUser] = []
+    /// The member list, once loaded.
+    public var members: [Member]?
+
+    public var id: String { self.group.id }
+
+    public init(group: Group) {
+        self.group = group
+        self.seenSeq = group.lastSeq
+    }
+
+    /// The newest contiguous `seq` held (0 for a loaded empty group), or `nil` before the first page.
+    public var newestSeq: Int64? {
+        guard self.loaded else { return nil }
+        return self.messages.last?.seq ?? 0
+    }
+
+    /// Whether older history remains on the server.
+    public var hasOlder: Bool { self.olderCursor != nil }
+
+    /// When the group was last active: its newest message, or its creation.
+    public var lastActivity: Date { self.messages.last?.createdAt ?? self.group.createdAt }
+}
+
+/// Someone shown as typing.
+public struct TypingUser: Sendable, Hashable {
+    public var user: UserSummary
+    public var until: Date
+}
+
+/// A message written here and not yet acknowledged by the server.
+public struct OutgoingMessage: Sendable, Hashable, Identifiable {
+    /// Where delivery stands.
+    public enum Status: Sendable, Hashable {
+        /// Waiting for a connection.
+        case queued
+        /// Handed to the transport; the answer is pending.
+        case sending
+        /// The server refused it; it will not be retried.
+        case failed(String)
+    }
+
+    /// The idempotency key: every retry carries it, so the server stores the message once.
+    public var clientId: String
+    public var groupId: String
+    public var text: String
+    public var createdAt: Date
+    public var status: Status = .queued
+    public var attempts = 0
+
+    public var id: String { self.clientId }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Testing
+
+@testable import ChatCore
+
+/// Builders for the machine's inputs.
+enum Fixture {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    static let me = User(id: "me", displayName: "Me", email: nil, isGuest: true, createdAt: t0)
+    static let bob = UserSummary(id: "bob", displayName: "Bob")
+
+    static func group(_ id: String, lastSeq: Int64 = 0) -> Group {
+        Group(id: id, name: id.uppercased(), createdAt: t0, role: .member, memberCount: 2, lastSeq: lastSeq)
+    }
+
+    static func message(_ seq: Int64, in group: String = "g", from sender: UserSummary = bob, clientId: String? = nil) -> Message {
+        Message(
+            id: "\(group)-\(seq)",
+            groupId: group,
+            seq: seq,
+            sender: sender,
+            text: "message \(seq)",
+            createdAt: t0.addingTimeInterval(Double(seq)),
+            clientId: clientId
+        )
+    }
+
+    static func page(_ seqs: ClosedRange<Int64>, in group: String = "g", cursor: String? = nil) -> MessagePage {
+        MessagePage(messages: seqs.map { message($0, in: group) }, nextCursor: cursor, hasMore: cursor != nil)
+    }
+
+    /// A machine that is connected, with group "g" loaded up to `loadedThrough` and focused.
+    static func connected(loadedThrough seq: Int64 = 3, groups: [String] = ["g"]) -> SyncMachine {
+        var machine = SyncMachine(me: me)
+        _ = machine.handle(.groupsLoaded(groups.map { group($0, lastSeq: $0 == "g" ? seq : 0) }))
+        _ = machine.handle(.ready(.init(user: me, groups: groups.map { .init(id: $0, lastSeq: $0 == "g" ? seq : 0) })))
+        _ = machine.handle(.focus(groupId: "g"))
+        _ = machine.handle(.newestLoaded(groupId: "g", page: seq > 0 ? page(1...seq) : MessagePage(messages: [], nextCursor: nil, hasMore: false)))
+        return machine
+    }
+}
+
+extension SyncMachine {
+    func seqs(_ group: String = "g") -> [Int64] { self.state.groups[group]?.messages.map(\.seq) ?? [] }
+}
+
+@Suite("Sync machine: merging pages and live events")
+struct SyncMachineMergeTests {
+    @Test("focusing an unloaded group loads its newest page")
+    func focusLoads() {
+        var machine = SyncMachine(me: Fixture.me)
+        _ = machine.handle(.groupsLoaded([Fixture.group("g", lastSeq: 9)]))
+        #expect(machine.handle(.focus(groupId: "g")) == [.loadNewest(groupId: "g")])
+        #expect(machine.handle(.focus(groupId: "g")).isEmpty, "no second request while one is in flight")
+        _ = machine.handle(.newestLoaded(groupId: "g", page: Fixture.page(5...9, cursor: "c5")))
+        #expect(machine.seqs() == [5, 6, 7, 8, 9])
+        #expect(machine.state.groups["g"]?.hasOlder == true)
+    }
+
+    @Test("the next seq is appended, and duplicates are dropped")
+    func appendAndDeduplicate() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        #expect(machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0)).isEmpty)
+        _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
+        _ = machine.handle(.server(.messageNew(Fixture.message(2)), at: Fixture.t0))
+        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(3), Fixture.message(4)]))
+        #expect(machine.seqs() == [1, 2, 3, 4])
+    }
+
+    @Test("a seq jump holds the message back and asks for the gap, once")
+    func gapTriggersCatchUp() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        #expect(machine.handle(.server(.messageNew(Fixture.message(6)), at: Fixture.t0)) == [.catchUp(groupId: "g", after: 3)])
+        #expect(machine.seqs() == [1, 2, 3])
+        #expect(machine.state.groups["g"]?.ahead.map(\.seq) == [6])
+        #expect(machine.handle(.server(.messageNew(Fixture.message(7)), at: Fixture.t0)).isEmpty, "one catch-up at a time")
+        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5), Fixture.message(6)]))
+        #expect(machine.seqs() == [1, 2, 3, 4, 5, 6, 7])
+        #expect(machine.state.groups["g"]?.ahead.isEmpty == true)
+        #expect(machine.state.groups["g"]?.catchingUp == false)
+    }
+
+    @Test("reordered arrivals fill in without a fetch when the gap closes by itself")
+    func reordering() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        let first = machine.handle(.server(.messageNew(Fixture.message(5)), at: Fixture.t0))
+        #expect(first == [.catchUp(groupId: "g", after: 3)])
+        _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
+        #expect(machine.seqs() == [1, 2, 3, 4, 5])
+        // The catch-up answers later with what is already there: nothing doubles.
+        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5)]))
+        #expect(machine.seqs() == [1, 2, 3, 4, 5])
+    }
+
+    @Test("a catch-up that stops short of what is held back asks again")
+    func partialCatchUp() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.server(.messageNew(Fixture.message(9)), at: Fixture.t0))
+        let again = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5)]))
+        #expect(again == [.catchUp(groupId: "g", after: 5)])
+        #expect(machine.seqs() == [1, 2, 3, 4, 5])
+    }
+
+    @Test("live messages of a group not yet loaded wait, and join its first page")
+    func liveBeforeLoad() {
+        var machine = SyncMachine(me: Fixture.me)
+        _ = machine.handle(.groupsLoaded([Fixture.group("g", lastSeq: 4)]))
+        _ = machine.handle(.server(.messageNew(Fixture.message(5)), at: Fixture.t0))
+        _ = machine.handle(.server(.messageNew(Fixture.message(6)), at: Fixture.t0))
+        _ = machine.handle(.focus(groupId: "g"))
+        // The page was read before 6 was committed.
+        #expect(machine.handle(.newestLoaded(groupId: "g", page: Fixture.page(1...5))).isEmpty)
+        #expect(machine.seqs() == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test("older pages are prepended without overlap, until the first message")
+    func olderPages() {
+        var machine = SyncMachine(me: Fixture.me)
+        _ = machine.handle(.groupsLoaded([Fixture.group("g", lastSeq: 10)]))
+        _ = machine.handle(.focus(groupId: "g"))
+        _ = machine.handle(.newestLoaded(groupId: "g", page: Fixture.page(6...10, cursor: "c6")))
+        #expect(machine.handle(.loadOlder(groupId: "g")) == [.loadOlder(groupId: "g", cursor: "c6")])
+        #expect(machine.handle(.loadOlder(groupId: "g")).isEmpty, "one at a time")
+        _ = machine.handle(.olderLoaded(groupId: "g", page: Fixture.page(1...6)))
+        #expect(machine.seqs() == Array(1...10))
+        #expect(machine.state.groups["g"]?.hasOlder == false)
+        #expect(machine.handle(.loadOlder(groupId: "g")).isEmpty, "nothing older remains")
+    }
+
+    @Test("a reconnect notes the groups to catch up, and reloads the list when a group is new")
+    func reconnect() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.connection(.reconnecting(retryIn: .seconds(1))))
+        #expect(machine.state.connection == .reconnecting(retryIn: .seconds(1)))
+        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [.init(id: "g", lastSeq: 7), .init(id: "new", lastSeq: 2)])))
+        #expect(actions == [.loadGroups])
+        #expect(machine.state.connection == .connected)
+        #expect(machine.state.groups["g"]?.catchingUp == true, "the real-time client fetches after=3")
+        _ = machine.handle(.server(.messageNew(Fixture.message(8)), at: Fixture.t0))
+        _ = machine.handle(.caughtUp(groupId: "g", messages: (4...7).map { Fixture.message($0) }))
+        #expect(machine.seqs() == Array(1...8))
+    }
+}
+
+@Suite("Sync machine: the outbox")
+struct SyncMachineOutboxTests {
+    @Test("a send is pending until acknowledged, then takes its place by seq")
+    func optimisticSend() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        let actions = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
+        guard case .deliver(let outgoing) = actions.first else {
+            Issue.record("expected a delivery, got \(actions)")
+            return
+        }
+        #expect(outgoing.clientId == "c1")
+        #expect(machine.state.pending(in: "g").map(\.status) == [.sending])
+        let stored = Fixture.message(4, from: Fixture.me.summary, clientId: "c1")
+        _ = machine.handle(.delivered(clientId: "c1", message: stored))
+        #expect(machine.state.outbox.isEmpty)
+        #expect(machine.seqs() == [1, 2, 3, 4])
+    }
+
+    @Test("the live echo of one's own message also settles it, and the later ack changes nothing")
+    func echoBeforeAck() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
+        let stored = Fixture.message(4, from: Fixture.me.summary, clientId: "c1")
+        _ = machine.handle(.server(.messageNew(stored), at: Fixture.t0))
+        #expect(machine.state.outbox.isEmpty)
+        _ = machine.handle(.delivered(clientId: "c1", message: stored))
+        #expect(machine.seqs() == [1, 2, 3, 4])
+        #expect(machine.state.groups["g"]?.unread == 0, "one's own messages are never unread")
+    }
+
+    @Test("offline sends wait, and go out in order on the next connection, with the same clientId")
+    func offlineQueue() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.connection(.reconnecting(retryIn: .seconds(2))))
+        #expect(machine.handle(.send(groupId: "g", text: "one", clientId: "c1", at: Fixture.t0)).isEmpty)
+        #expect(machine.handle(.send(groupId: "g", text: "two", clientId: "c2", at: Fixture.t0)).isEmpty)
+        #expect(machine.state.outbox.map(\.status) == [.queued, .queued])
+        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [.init(id: "g", lastSeq: 3)])))
+        let delivered = actions.compactMap { action -> String? in
+            if case .deliver(let message) = action { message.clientId } else { nil }
+        }
+        #expect(delivered == ["c1", "c2"])
+    }
+
+    @Test("a delivery cut by the network is retried with the same clientId; a refusal is kept as failed")
+    func failures() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
+        _ = machine.handle(.send(groupId: "g", text: String(repeating: "x", count: 5000), clientId: "c2", at: Fixture.t0))
+        let retry = machine.handle(.deliveryFailed(clientId: "c1", reason: "cannot reach the server", retryable: true))
+        #expect(retry == [.wakeUp(at: .distantPast)])
+        _ = machine.handle(.deliveryFailed(clientId: "c2", reason: "text may be at most 4000 characters.", retryable: false))
+        #expect(machine.state.outbox.map(\.status) == [.queued, .failed("text may be at most 4000 characters.")])
+        // The first tick schedules the retry after a backoff; the tick at that time delivers.
+        let schedule = machine.handle(.tick(Fixture.t0))
+        guard case .wakeUp(let at) = schedule.last else {
+            Issue.record("expected a wake-up, got \(schedule)")
+            return
+        }
+        #expect(at > Fixture.t0)
+        let again = machine.handle(.tick(at))
+        #expect(again.contains { if case .deliver(let message) = $0 { message.clientId == "c1" && message.attempts == 2 } else { false } })
+        _ = machine.handle(.discard(clientId: "c2"))
+        #expect(machine.state.outbox.map(\.clientId) == ["c1"])
+    }
+
+    @Test("an error event about a send marks that message, and others become a notice")
+    func errorEvents() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
+        _ = machine.handle(.server(.error(.init(code: "group_not_found", message: "No such group.", clientId: "c1")), at: Fixture.t0))
+        #expect(machine.state.outbox.first?.status == .failed("No such group."))
+        _ = machine.handle(.server(.error(.init(code: "invalid_frame", message: "Bad frame.")), at: Fixture.t0))
+        #expect(machine.state.notice == "Bad frame.")
+    }
+}
+
+@Suite("Sync machine: unread counts, order and typing")
+struct SyncMachineStateTests {
+    @Test("messages from others in other groups are unread until the group is focused")
+    func unread() {
+        var machine = Fixture.connected(loadedThrough: 3, groups: ["g", "h"])
+        _ = machine.handle(.server(.messageNew(Fixture.message(1, in: "h")), at: Fixture.t0))
+        _ = machine.handle(.server(.messageNew(Fixture.message(2, in: "h")), at: Fixture.t0))
+        _ = machine.handle(.server(.messageNew(Fixture.message(2, in: "h")), at: Fixture.t0))
+        _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
+        #expect(machine.state.groups["h"]?.unread == 2, "a duplicate is not counted twice")
+        #expect(machine.state.groups["g"]?.unread == 0, "the focused group has nothing unread")
+        _ = machine.handle(.focus(groupId: "h"))
+        #expect(machine.state.groups["h"]?.unread == 0)
+        _ = machine.handle(.server(.messageNew(Fixture.message(5)), at: Fixture.t0))
+        #expect(machine.state.groups["g"]?.unread == 1)
+    }
+
+    @Test("a group with new activity moves to the top; loading pages does not reorder")
+    func ordering() {
+        var machine = Fixture.connected(loadedThrough: 3, groups: ["g", "h", "i"])
+        #expect(machine.state.groupOrder == ["g", "h", "i"])
+        _ = machine.handle(.server(.messageNew(Fixture.message(1, in: "i")), at: Fixture.t0))
+        #expect(machine.state.groupOrder == ["i", "g", "h"])
+        _ = machine.handle(.focus(groupId: "h"))
+        _ = machine.handle(.newestLoaded(groupId: "h", page: Fixture.page(1...2, in: "h")))
+        #expect(machine.state.groupOrder == ["i", "g", "h"])
+    }
+
+    @Test("typing shows others for a few seconds, never oneself")
+    func typing() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        let actions = machine.handle(.server(.typing(.init(groupId: "g", user: Fixture.bob)), at: Fixture.t0))
+        #expect(actions == [.wakeUp(at: Fixture.t0.addingTimeInterval(SyncMachine.typingLifetime))])
+        #expect(machine.state.groups["g"]?.typing.map(\.user) == [Fixture.bob])
+        _ = machine.handle(.server(.typing(.init(groupId: "g", user: Fixture.me.summary)), at: Fixture.t0))
+        #expect(machine.state.groups["g"]?.typing.count == 1)
+        _ = machine.handle(.tick(Fixture.t0.addingTimeInterval(SyncMachine.typingLifetime + 0.1)))
+        #expect(machine.state.groups["g"]?.typing.isEmpty == true)
+    }
+
+    @Test("the user's own typing notices are throttled")
+    func ownTyping() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        #expect(machine.handle(.userTyped(groupId: "g", at: Fixture.t0)) == [.sendTyping(groupId: "g")])
+        #expect(machine.handle(.userTyped(groupId: "g", at: Fixture.t0.addingTimeInterval(1))).isEmpty)
+        #expect(machine.handle(.userTyped(groupId: "g", at: Fixture.t0.addingTimeInterval(3.5))) == [.sendTyping(groupId: "g")])
+    }
+
+    @Test("member:joined counts new members, and an unknown group reloads the list")
+    func members() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.server(.memberJoined(.init(groupId: "g", user: .init(id: "carol", displayName: "Carol"), role: .member)), at: Fixture.t0))
+        #expect(machine.state.groups["g"]?.group.memberCount == 3)
+        let actions = machine.handle(.server(.memberJoined(.init(groupId: "new", user: Fixture.me.summary, role: .member)), at: Fixture.t0))
+        #expect(actions == [.loadGroups])
+    }
+
+    @Test("a refused session shows as signed out")
+    func signedOut() {
+        var machine = Fixture.connected()
+        _ = machine.handle(.signedOut)
+        #expect(machine.state.connection == .signedOut)
+    }
+}
