@@ -16,13 +16,14 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
     let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger)
     let storage = try await openStorage(configuration.database, sink: hub, logger: logger)
     let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
+    let publicURL = PublicURL(configuration.effectivePublicURL)
     let service = ChatService(
         repository: storage.repository,
         tokens: tokens,
         passwords: PasswordHasher(cost: configuration.bcryptCost),
         hub: hub,
         clock: clock,
-        publicURL: configuration.effectivePublicURL
+        publicBase: publicURL
     )
     let auth = AuthMiddleware(tokens: tokens)
     let realtime = RealtimeController(
@@ -43,6 +44,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
     router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
     router.addRoutes(invites.acceptEndpoints, atPath: "/invites")
     router.addRoutes(realtime.endpoints, atPath: "/ws")
+    router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
 
     logger.info(
         "chat-server configured",
@@ -59,6 +61,14 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chat-server"),
         services: [storage.lifecycle],
+        onServerRunning: { channel in
+            // PORT=0 asks the system for a free port: invite URLs need the one it gave.
+            if configuration.publicURL == nil, configuration.port == 0, let port = channel.localAddress?.port {
+                var resolved = configuration
+                resolved.port = port
+                publicURL.update(resolved.effectivePublicURL)
+            }
+        },
         logger: logger
     )
 }

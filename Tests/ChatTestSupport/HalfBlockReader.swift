@@ -21,6 +21,8 @@ public func decodeHalfBlock(_ lines: [String], quietZone: Int = 4, inverted: Boo
     let modules = grid.map { $0.map { $0 != inverted } }
     let span = modules.first?.count ?? 0
     let size = span - 2 * quietZone
+    // A drawing has equal rows, and at least as many module rows as columns (an odd count leaves a spare).
+    guard size > 0, modules.allSatisfy({ $0.count == span }), modules.count >= span else { return nil }
     // The quiet zone must be light all around.
     for y in 0..<modules.count {
         for x in 0..<span where x < quietZone || x >= quietZone + size || y < quietZone || y >= quietZone + size {

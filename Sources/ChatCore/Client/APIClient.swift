@@ -16,7 +16,17 @@ public struct APIClient: Sendable {
     public var timeout: Duration
     private let http: HTTPClient
 
-    public init(baseURL: String, token: String? = nil, timeout: Duration = .seconds(15), http: HTTPClient = .shared) {
+    /// A client shared by every `APIClient` that fails fast when the server refuses connections: the callers
+    /// (the sync engine, the CLI) decide about retrying, and a refused connection should say so at once
+    /// rather than after the whole timeout.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(baseURL: String, token: String? = nil, timeout: Duration = .seconds(15), http: HTTPClient = APIClient.sharedHTTPClient) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.timeout = timeout

@@ -89,6 +89,11 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
 public struct TypingUser: Sendable, Hashable {
     public var user: UserSummary
     public var until: Date
+
+    public init(user: UserSummary, until: Date) {
+        self.user = user
+        self.until = until
+    }
 }
 
 /// A message written here and not yet acknowledged by the server.
@@ -112,4 +117,13 @@ public struct OutgoingMessage: Sendable, Hashable, Identifiable {
     public var attempts = 0
 
     public var id: String { self.clientId }
+
+    public init(clientId: String, groupId: String, text: String, createdAt: Date, status: Status = .queued, attempts: Int = 0) {
+        self.clientId = clientId
+        self.groupId = groupId
+        self.text = text
+        self.createdAt = createdAt
+        self.status = status
+        self.attempts = attempts
+    }
 }

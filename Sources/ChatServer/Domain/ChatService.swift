@@ -11,7 +11,9 @@ public struct ChatService: Sendable {
     let hub: RealtimeHub
     let clock: WallClock
     /// The base of invite URLs, without a trailing slash.
-    let publicURL: String
+    let publicBase: PublicURL
+
+    var publicURL: String { self.publicBase.value }
 
     // MARK: Accounts
 
@@ -125,6 +127,20 @@ public struct ChatService: Sendable {
         guard !token.isEmpty, token.utf8.count <= 256 else { throw ChatError.inviteNotFound }
         return try await self.repository.acceptInvite(tokenHash: InviteToken.hash(token), userID: userID, at: self.clock.now())
     }
+
+    /// What an invite leads to, for its landing page: the preview, or why it cannot be used.
+    func invitePreview(_ presented: String) async throws -> Result<InvitePreview, ChatError> {
+        let token = InviteLink.token(from: presented)
+        guard !token.isEmpty, token.utf8.count <= 256,
+            let preview = try await self.repository.invitePreview(tokenHash: InviteToken.hash(token)), !preview.revoked
+        else { return .failure(.inviteNotFound) }
+        if preview.expiresAt <= self.clock.now() { return .failure(.inviteExpired) }
+        if preview.uses >= preview.maxUses { return .failure(.inviteUsedUp) }
+        return .success(preview)
+    }
+
+    /// The current time, as the service sees it.
+    var now: Date { self.clock.now() }
 
     // MARK: Messages
 

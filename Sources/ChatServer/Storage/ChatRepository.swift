@@ -31,6 +31,8 @@ public protocol ChatRepository: Sendable {
     func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary]
     /// Revokes an invite of the group. Returns `false` when there is no such invite.
     func revokeInvite(id: String, of groupID: String, at date: Date) async throws -> Bool
+    /// What an invite leads to, without using it; `nil` for an unknown token.
+    func invitePreview(tokenHash: [UInt8]) async throws -> InvitePreview?
     /// Joins `userID` to the invite's group, consuming one use atomically. Throws `invite_not_found`,
     /// `invite_expired` or `invite_used_up`; a caller who is already a member consumes nothing.
     func acceptInvite(tokenHash: [UInt8], userID: String, at date: Date) async throws -> InviteAcceptance
@@ -59,6 +61,16 @@ public struct NewInvite: Sendable {
     public var createdAt: Date
     public var expiresAt: Date
     public var maxUses: Int
+}
+
+/// An invite as its landing page shows it.
+public struct InvitePreview: Sendable, Hashable {
+    public var groupName: String
+    public var memberCount: Int
+    public var expiresAt: Date
+    public var maxUses: Int
+    public var uses: Int
+    public var revoked: Bool
 }
 
 /// What accepting an invite did.

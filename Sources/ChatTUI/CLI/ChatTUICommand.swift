@@ -5,7 +5,18 @@ public struct ChatTUICommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chat-tui",
         abstract: "A terminal client for chat-server.",
-        subcommands: [QRCommand.self]
+        discussion: """
+            With no command it opens the chat in full screen. State lives in CHAT_HOME
+            (default: $XDG_CONFIG_HOME/chat-tui, else ~/.config/chat-tui).
+
+            Exit status: 0 success, 1 refused by the server, 64 bad usage,
+            69 server unreachable, 77 not logged in or session expired.
+            """,
+        subcommands: [
+            LoginCommand.self, RegisterCommand.self, LogoutCommand.self, GroupsCommand.self, CreateCommand.self,
+            InviteCommand.self, JoinCommand.self, SendCommand.self, HistoryCommand.self, QRCommand.self, UICommand.self,
+        ],
+        defaultSubcommand: UICommand.self
     )
 
     public init() {}

@@ -25,7 +25,7 @@ public enum CommandLineRunner {
     {
         let name = Command.configuration.commandName ?? "chat-tui"
         do {
-            var command = try Command.parseAsRoot(arguments)
+            var command = try Command.parseAsRoot(Self.hoistingGlobalOptions(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,6 +46,27 @@ public enum CommandLineRunner {
             let cleaned = message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
             Self.fail("\(name): \(cleaned)", status: exitCode == .validationFailure ? 64 : exitCode.rawValue)
         }
+    }
+
+    /// Options that every subcommand accepts may also come before the subcommand's name
+    /// (`chat-tui --server URL groups`): they are moved after it, where the subcommand parses them.
+    static func hoistingGlobalOptions(_ arguments: [String], valued: Set<String> = ["--server"]) -> [String] {
+        var hoisted: [String] = []
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
+            let argument = arguments[index]
+            let name = String(argument.split(separator: "=", maxSplits: 1)[0])
+            guard valued.contains(name) else { return arguments }
+            if argument.contains("=") {
+                hoisted.append(argument)
+                index += 1
+            } else {
+                hoisted += arguments[index..<min(index + 2, arguments.count)]
+                index += 2
+            }
+        }
+        guard !hoisted.isEmpty, index < arguments.count else { return arguments }
+        return [arguments[index]] + hoisted + arguments[(index + 1)...]
     }
 
     private static func fail(_ line: String, status: Int32) -> Never {

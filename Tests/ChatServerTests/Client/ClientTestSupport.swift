@@ -2,20 +2,17 @@ import ChatCore
 import ChatTestSupport
 import Foundation
 
-/// Polls `read` until `condition` holds; throws after `timeout` with the last value in the message.
-func eventually<T: Sendable>(
-    timeout: Duration = .seconds(10),
-    _ read: @Sendable () async -> T,
-    _ condition: (T) -> Bool
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    var last = await read()
-    while !condition(last) {
-        guard ContinuousClock.now < deadline else { throw Inbox<Int>.Timeout() }
-        try await Task.sleep(for: .milliseconds(20))
-        last = await read()
+extension SyncEngine {
+    /// Polls the state until `condition` holds; throws a timeout after `timeout`.
+    @discardableResult
+    func waitUntil(timeout: Duration = .seconds(10), _ condition: (SyncState) -> Bool) async throws -> SyncState {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(self.state) {
+            guard ContinuousClock.now < deadline else { throw Inbox<Int>.Timeout() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return self.state
     }
-    return last
 }
 
 /// A chat-server process on a SQLite file in `directory`, with a fixed secret so that tokens survive restarts.

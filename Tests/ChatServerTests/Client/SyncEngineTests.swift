@@ -21,19 +21,19 @@ struct SyncEngineTests {
         await annEngine.start()
         await bobEngine.start()
         await annEngine.focus(group.id)
-        _ = try await eventually({ await bobEngine.state }) { $0.connection == .connected }
-        _ = try await eventually({ await annEngine.state }) { $0.connection == .connected && $0.groups[group.id]?.loaded == true }
+        _ = try await bobEngine.waitUntil { $0.connection == .connected }
+        _ = try await annEngine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.loaded == true }
 
         for index in 1...5 {
             await annEngine.send("ann \(index)", to: group.id)
             await bobEngine.send("bob \(index)", to: group.id)
         }
-        let annState = try await eventually({ await annEngine.state }) { $0.groups[group.id]?.messages.count == 10 && $0.outbox.isEmpty }
+        let annState = try await annEngine.waitUntil { $0.groups[group.id]?.messages.count == 10 && $0.outbox.isEmpty }
         #expect(annState.groups[group.id]?.messages.map(\.seq) == Array(1...10))
         // Bob has not opened the group: Ann's five messages are unread, his own are not.
-        _ = try await eventually({ await bobEngine.state }) { $0.outbox.isEmpty && $0.groups[group.id]?.unread == 5 }
+        _ = try await bobEngine.waitUntil { $0.outbox.isEmpty && $0.groups[group.id]?.unread == 5 }
         await bobEngine.focus(group.id)
-        let bobState = try await eventually({ await bobEngine.state }) { $0.groups[group.id]?.messages.count == 10 }
+        let bobState = try await bobEngine.waitUntil { $0.groups[group.id]?.messages.count == 10 }
         #expect(bobState.groups[group.id]?.messages.map(\.seq) == Array(1...10))
         #expect(bobState.groups[group.id]?.unread == 0)
         await annEngine.stop()
@@ -57,11 +57,11 @@ struct SyncEngineTests {
         let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
         await engine.start()
         await engine.focus(group.id)
-        _ = try await eventually({ await engine.state }) { $0.connection == .connected && $0.groups[group.id]?.messages.count == 3 }
+        _ = try await engine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.messages.count == 3 }
 
         // The server goes away. Ann writes while it is gone: the message waits in the outbox.
         try await server.stop()
-        _ = try await eventually({ await engine.state }) {
+        _ = try await engine.waitUntil {
             if case .reconnecting = $0.connection { true } else { false }
         }
         await engine.send("written offline", to: group.id)
@@ -75,7 +75,7 @@ struct SyncEngineTests {
 
         // The first server comes back on its port: Ann reconnects, catches up, and delivers.
         server = try await startServer(in: directory.url, port: port)
-        let state = try await eventually(timeout: .seconds(20), { await engine.state }) {
+        let state = try await engine.waitUntil(timeout: .seconds(20)) {
             $0.connection == .connected && $0.outbox.isEmpty && $0.groups[group.id]?.messages.count == 8
         }
         let messages = try #require(state.groups[group.id]?.messages)
@@ -95,7 +95,7 @@ struct SyncEngineTests {
         let forged = APIClient(baseURL: server.baseURL, token: ann.token + "x")
         let engine = SyncEngine(api: forged, me: ann.user)
         await engine.start()
-        _ = try await eventually({ await engine.state }) { $0.connection == .signedOut }
+        _ = try await engine.waitUntil { $0.connection == .signedOut }
         try await server.stop()
     }
 }

@@ -154,6 +154,28 @@ struct SQLiteChatRepository: ChatRepository {
         }
     }
 
+    func invitePreview(tokenHash: [UInt8]) async throws -> InvitePreview? {
+        try await self.store.read { connection in
+            try await connection.rows(
+                """
+                SELECT g.name, i.expires_at, i.max_uses, i.uses, i.revoked_at,
+                    (SELECT count(*) FROM memberships m WHERE m.group_id = g.id) AS member_count
+                FROM invites i JOIN groups g ON g.id = i.group_id WHERE i.token_hash = ?
+                """,
+                [.bytes(tokenHash)]
+            ).first.map { row in
+                InvitePreview(
+                    groupName: try row.text("name"),
+                    memberCount: try row.int("member_count"),
+                    expiresAt: try row.date("expires_at"),
+                    maxUses: try row.int("max_uses"),
+                    uses: try row.int("uses"),
+                    revoked: row.column("revoked_at")?.isNull == false
+                )
+            }
+        }
+    }
+
     func acceptInvite(tokenHash: [UInt8], userID: String, at date: Date) async throws -> InviteAcceptance {
         try await self.store.write { transaction in
             let connection = transaction.connection

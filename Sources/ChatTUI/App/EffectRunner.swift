@@ -1,0 +1,118 @@
+import ChatCore
+import Foundation
+import Synchronization
+
+/// Carries out the UI's effects against the network, and posts the results back to the UI loop.
+final class EffectRunner: Sendable {
+    private let post: @Sendable (AppMessage) -> Void
+    private let server: String
+    private let store: SessionStore
+    private let engine = Mutex<SyncEngine?>(nil)
+    private let api = Mutex<APIClient?>(nil)
+
+    init(server: String, store: SessionStore, post: @escaping @Sendable (AppMessage) -> Void) {
+        self.server = server
+        self.store = store
+        self.post = post
+    }
+
+    func perform(_ effect: AppEffect) {
+        let engine = self.engine.withLock { $0 }
+        let api = self.api.withLock { $0 }
+        Task {
+            switch effect {
+            case .startSession(let session):
+                await self.start(session)
+            case .send(let text, let groupID):
+                await engine?.send(text, to: groupID)
+            case .focus(let groupID):
+                await engine?.focus(groupID)
+            case .loadOlder(let groupID):
+                await engine?.loadOlder(groupID)
+            case .typing(let groupID):
+                await engine?.userTyped(in: groupID)
+            case .createGroup(let name):
+                guard let api else { return }
+                do throws(APIError) {
+                    let group = try await api.createGroup(name: name)
+                    await engine?.joined(group)
+                    self.post(.joined(group, verb: "Created"))
+                } catch {
+                    self.post(.failed("Could not create the group: \(error.description)"))
+                }
+            case .join(let invite):
+                guard let api else { return }
+                do throws(APIError) {
+                    let group = try await api.acceptInvite(invite).group
+                    await engine?.joined(group)
+                    self.post(.joined(group, verb: "Joined"))
+                } catch {
+                    self.post(.failed("Could not join: \(error.description)"))
+                }
+            case .createInvite(let groupID, let name, let hours, let uses):
+                guard let api else { return }
+                do throws(APIError) {
+                    let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses)
+                    self.post(.inviteReady(InvitePanel(groupName: name, invite: invite)))
+                } catch {
+                    self.post(.failed("Could not create an invite: \(error.description)"))
+                }
+            case .loadMembers(let groupID, let name):
+                do throws(APIError) {
+                    guard let engine else { return }
+                    self.post(.members(groupName: name, members: try await engine.loadMembers(groupID)))
+                } catch {
+                    self.post(.failed("Could not load the members: \(error.description)"))
+                }
+            case .signInAsGuest(let name):
+                await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).guest(displayName: name) }
+            case .logIn(let email, let password):
+                await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).login(email: email, password: password) }
+            case .register(let email, let name, let password):
+                await self.signIn { () async throws(APIError) in
+                    try await APIClient(baseURL: self.server).register(email: email, password: password, displayName: name)
+                }
+            case .quit:
+                break
+            }
+        }
+    }
+
+    private func signIn(_ call: () async throws(APIError) -> AuthResponse) async {
+        do {
+            let auth = try await call()
+            let session = Session(server: self.server, token: auth.token, user: auth.user)
+            try self.store.save(session)
+            self.post(.signedIn(session))
+        } catch let error as APIError {
+            self.post(.loginFailed(error.description))
+        } catch {
+            self.post(.loginFailed(String(describing: error)))
+        }
+    }
+
+    private func start(_ session: Session) async {
+        let api = APIClient(baseURL: session.server, token: session.token)
+        let engine = SyncEngine(api: api, me: session.user)
+        self.api.withLock { $0 = api }
+        self.engine.withLock { $0 = engine }
+        Task {
+            for await state in engine.states { self.post(.sync(state)) }
+        }
+        await engine.start()
+    }
+
+    /// Waits up to `timeout` for the outbox to empty, so that quitting right after sending loses nothing.
+    func drainOutbox(timeout: Duration) async -> Int {
+        guard let engine = self.engine.withLock({ $0 }) else { return 0 }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let pending = await engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
+            if pending == 0 { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let left = await engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
+        await engine.stop()
+        return left
+    }
+}

@@ -1,0 +1,118 @@
+import CNcursesw
+import Foundation
+
+/// The thin layer between the UI and the terminal: it copies ``Frame``s to the screen with ncursesw and
+/// reads keys. It is used from one thread only, the UI loop's.
+final class NcursesScreen {
+    private var pairs: [Int: Int16] = [:]
+    private var nextPair: Int16 = 1
+    private let hasColors: Bool
+
+    /// Takes over the terminal: UTF-8 locale, raw keys (Ctrl-C included), no echo, keypad decoding.
+    init() {
+        Self.useUTF8Locale()
+        initscr()
+        raw()
+        noecho()
+        nonl()
+        keypad(cn_stdscr(), true)
+        nodelay(cn_stdscr(), true)
+        set_escdelay(25)
+        if has_colors() {
+            start_color()
+            use_default_colors()
+            self.hasColors = true
+        } else {
+            self.hasColors = false
+        }
+    }
+
+    /// The terminal's size in columns and rows.
+    var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_rows())) }
+
+    /// Adopts a new terminal size after SIGWINCH.
+    func resize() {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0, size.ws_col > 0 else { return }
+        resizeterm(Int32(size.ws_row), Int32(size.ws_col))
+    }
+
+    /// Puts a frame on screen; ncurses sends only what changed.
+    func draw(_ frame: Frame) {
+        let grid = frame.grid
+        let rows = min(grid.height, Int(cn_rows()))
+        let columns = min(grid.width, Int(cn_cols()))
+        for y in 0..<rows {
+            var x = 0
+            while x < columns {
+                let style = grid[x, y].style
+                let start = x
+                var text = ""
+                while x < columns, grid[x, y].style == style {
+                    if !grid[x, y].isContinuation { text.append(grid[x, y].character) }
+                    x += 1
+                }
+                attrset(Int32(bitPattern: self.attributes(for: style)))
+                mvaddstr(Int32(y), Int32(start), text)
+            }
+        }
+        attrset(Int32(bitPattern: cn_a_normal()))
+        if let cursor = frame.cursor {
+            curs_set(1)
+            move(Int32(cursor.y), Int32(cursor.x))
+        } else {
+            curs_set(0)
+        }
+        refresh()
+    }
+
+    /// Everything typed since the last call, without waiting.
+    func readInput() -> [RawInput] {
+        var inputs: [RawInput] = []
+        var character: wint_t = 0
+        while true {
+            let result = wget_wch(cn_stdscr(), &character)
+            if result == OK {
+                inputs.append(.character(UInt32(character)))
+            } else if result == KEY_CODE_YES {
+                inputs.append(.function(Int32(character)))
+            } else {
+                return inputs
+            }
+        }
+    }
+
+    /// Gives the terminal back as it was.
+    func end() {
+        endwin()
+    }
+
+    private func attributes(for style: CellStyle) -> attr_t {
+        var attributes = cn_a_normal()
+        if style.bold { attributes |= cn_a_bold() }
+        if style.dim { attributes |= cn_a_dim() }
+        if style.reverse { attributes |= cn_a_reverse() }
+        if style.underline { attributes |= cn_a_underline() }
+        if self.hasColors, style.foreground != .standard || style.background != .standard {
+            attributes |= cn_color_pair(Int32(self.pair(style.foreground, style.background)))
+        }
+        return attributes
+    }
+
+    private func pair(_ foreground: TerminalColor, _ background: TerminalColor) -> Int16 {
+        let key = (foreground.rawValue + 1) * 16 + background.rawValue + 1
+        if let pair = self.pairs[key] { return pair }
+        let pair = self.nextPair
+        self.nextPair += 1
+        init_pair(pair, Int16(foreground.rawValue), Int16(background.rawValue))
+        self.pairs[key] = pair
+        return pair
+    }
+
+    /// ncursesw draws UTF-8 only under a UTF-8 locale: use the environment's, or C.UTF-8 if it is not one.
+    private static func useUTF8Locale() {
+        setlocale(LC_ALL, "")
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+        if codeset.uppercased() != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
+    }
+}

@@ -1,0 +1,155 @@
+import ChatCore
+
+/// Where each part of the chat screen goes, for a terminal of `width` × `height`.
+///
+/// ```
+/// Groups      │ # Book club · 3 members
+/// 1 Book club │ 11:43 Ann: hello
+/// 2 Friends 4 │ 11:44 Bob: a long message wraps
+///             │       under itself
+///             │ Bob is typing…                 (info row)
+/// › the input line                            (input row)
+///  Ann · http://127.0.0.1:4000 · ● connected  (status row)
+/// ```
+public struct ChatLayout: Sendable, Hashable {
+    public let width: Int
+    public let height: Int
+
+    /// The smallest usable terminal.
+    public static let minimumWidth = 30
+    public static let minimumHeight = 8
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    public var isTooSmall: Bool { self.width < Self.minimumWidth || self.height < Self.minimumHeight }
+    /// 0 when the terminal is too narrow for a sidebar.
+    public var sidebarWidth: Int { self.width >= 60 ? min(26, self.width / 4) : 0 }
+    public var paneX: Int { self.sidebarWidth > 0 ? self.sidebarWidth + 1 : 0 }
+    public var messageWidth: Int { self.width - self.paneX }
+    public var headerRow: Int { 0 }
+    public var firstMessageRow: Int { 1 }
+    public var messageRows: Int { max(0, self.height - 4) }
+    public var infoRow: Int { self.height - 3 }
+    public var inputRow: Int { self.height - 2 }
+    public var statusRow: Int { self.height - 1 }
+}
+
+/// A line of styled text.
+public struct StyledLine: Sendable, Hashable {
+    public struct Segment: Sendable, Hashable {
+        public var text: String
+        public var style: CellStyle
+    }
+
+    public var segments: [Segment]
+
+    public init(_ segments: [Segment] = []) {
+        self.segments = segments
+    }
+
+    public init(_ text: String, style: CellStyle = .plain) {
+        self.segments = [Segment(text: text, style: style)]
+    }
+
+    public var text: String { self.segments.map(\.text).joined() }
+}
+
+/// The message pane's lines for a group: history markers, day separators, messages wrapped to the width
+/// (wide characters count double), then the messages still pending.
+public enum MessageLines {
+    /// Colours for senders, chosen by a hash of their id so that each keeps one.
+    static let palette: [TerminalColor] = [.cyan, .green, .yellow, .magenta, .blue, .red]
+
+    public static func color(for userID: String) -> TerminalColor {
+        var hash: UInt32 = 2_166_136_261
+        for byte in userID.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return self.palette[Int(hash % UInt32(self.palette.count))]
+    }
+
+    public static func build(timeline: GroupTimeline, pending: [OutgoingMessage], me: User?, width: Int) -> [StyledLine] {
+        guard width > 8 else { return [] }
+        var lines: [StyledLine] = []
+        if !timeline.loaded {
+            return [StyledLine("Loading messages…", style: .dim)]
+        }
+        if timeline.loadingOlder {
+            lines.append(StyledLine("Loading older messages…", style: .dim))
+        } else if timeline.hasOlder {
+            lines.append(StyledLine("PgUp for older messages", style: .dim))
+        } else {
+            lines.append(StyledLine("── start of \(TerminalText.sanitize(timeline.group.name)) ──", style: .dim))
+        }
+        var lastDay: String?
+        for message in timeline.messages {
+            let day = LocalTime.day(message.createdAt)
+            if day != lastDay {
+                if lastDay != nil || timeline.hasOlder == false { lines.append(StyledLine("── \(day) ──", style: .dim)) }
+                lastDay = day
+            }
+            let nameStyle =
+                message.sender.id == me?.id ? CellStyle(bold: true) : CellStyle(foreground: self.color(for: message.sender.id), bold: true)
+            lines += self.wrap(
+                time: LocalTime.clock(message.createdAt),
+                name: message.sender.displayName,
+                nameStyle: nameStyle,
+                text: message.text,
+                textStyle: .plain,
+                width: width
+            )
+        }
+        for outgoing in pending {
+            let name = me?.displayName ?? "me"
+            switch outgoing.status {
+            case .queued, .sending:
+                var wrapped = self.wrap(
+                    time: LocalTime.clock(outgoing.createdAt),
+                    name: name,
+                    nameStyle: CellStyle(bold: true, dim: true),
+                    text: outgoing.text,
+                    textStyle: .dim,
+                    width: width - 2
+                )
+                wrapped[wrapped.count - 1].segments.append(.init(text: " ⋯", style: .dim))
+                lines += wrapped
+            case .failed(let reason):
+                lines += self.wrap(
+                    time: LocalTime.clock(outgoing.createdAt),
+                    name: name,
+                    nameStyle: CellStyle(foreground: .red, bold: true),
+                    text: outgoing.text,
+                    textStyle: CellStyle(foreground: .red),
+                    width: width
+                )
+                lines.append(StyledLine("      ✗ not sent: \(reason)", style: CellStyle(foreground: .red)))
+            }
+        }
+        return lines
+    }
+
+    /// `HH:MM Name: text`, wrapped with continuation lines indented under the name.
+    private static func wrap(time: String, name: String, nameStyle: CellStyle, text: String, textStyle: CellStyle, width: Int) -> [StyledLine] {
+        let indent = DisplayWidth.of(time) + 1
+        let name = TerminalText.sanitize(name)
+        let body = TerminalText.sanitize(text)
+        let wrapped = DisplayWidth.wrap(name + ": " + body, width: max(1, width - indent))
+        var lines: [StyledLine] = []
+        for (index, row) in wrapped.enumerated() {
+            if index == 0 {
+                var segments = [StyledLine.Segment(text: time + " ", style: .dim)]
+                if row.hasPrefix(name) {
+                    segments.append(.init(text: name, style: nameStyle))
+                    segments.append(.init(text: String(row.dropFirst(name.count)), style: textStyle))
+                } else {
+                    segments.append(.init(text: row, style: nameStyle))
+                }
+                lines.append(StyledLine(segments))
+            } else {
+                lines.append(StyledLine([.init(text: String(repeating: " ", count: indent) + row, style: textStyle)]))
+            }
+        }
+        return lines
+    }
+}

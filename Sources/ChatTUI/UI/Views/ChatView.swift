@@ -1,0 +1,174 @@
+import ChatCore
+import Foundation
+
+/// A rendered screen: the cells, and where the terminal cursor goes.
+public struct Frame: Sendable, Hashable {
+    public var grid: CellGrid
+    public var cursor: (x: Int, y: Int)?
+
+    public static func == (lhs: Frame, rhs: Frame) -> Bool {
+        lhs.grid == rhs.grid && lhs.cursor?.x == rhs.cursor?.x && lhs.cursor?.y == rhs.cursor?.y
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.grid) }
+}
+
+/// Draws the whole UI for a model. Pure: the same model gives the same frame.
+public enum AppView {
+    public static func render(_ model: AppModel) -> Frame {
+        var grid = CellGrid(width: model.width, height: model.height)
+        let layout = ChatLayout(width: model.width, height: model.height)
+        if layout.isTooSmall {
+            let message = "Terminal too small: need \(ChatLayout.minimumWidth)×\(ChatLayout.minimumHeight)"
+            for (row, line) in DisplayWidth.wrap(message, width: max(1, model.width)).enumerated() {
+                grid.put(line, x: 0, y: row)
+            }
+            return Frame(grid: grid, cursor: nil)
+        }
+        switch model.screen {
+        case .login(let form):
+            return LoginView.render(form, server: model.server, into: &grid)
+        case .chat:
+            var cursor: (x: Int, y: Int)? = ChatView.render(model, layout: layout, into: &grid)
+            if let overlay = model.overlay {
+                OverlayView.render(overlay, into: &grid)
+                cursor = nil
+            }
+            return Frame(grid: grid, cursor: cursor)
+        }
+    }
+}
+
+/// The chat screen: sidebar, message pane, info line, input line and status bar.
+enum ChatView {
+    /// Draws the chat and returns the cursor position (in the input line).
+    static func render(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) -> (x: Int, y: Int) {
+        if layout.sidebarWidth > 0 {
+            self.sidebar(model, layout: layout, into: &grid)
+            for row in 0..<layout.inputRow { grid.put("│", x: layout.sidebarWidth, y: row, style: .dim) }
+        }
+        self.pane(model, layout: layout, into: &grid)
+        self.info(model, layout: layout, into: &grid)
+        let cursor = self.input(model, layout: layout, into: &grid)
+        self.statusBar(model, layout: layout, into: &grid)
+        return cursor
+    }
+
+    private static func sidebar(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
+        let width = layout.sidebarWidth
+        grid.put("Groups", x: 0, y: 0, style: .bold, maxX: width)
+        for (index, timeline) in model.sync.orderedGroups.enumerated() {
+            let row = 1 + index
+            guard row < layout.infoRow else { break }
+            let selected = timeline.id == model.selected
+            let number = index < 9 ? "\(index + 1) " : "  "
+            let unread = timeline.unread > 0 && !selected ? " \(timeline.unread)" : ""
+            let nameWidth = width - DisplayWidth.of(number) - DisplayWidth.of(unread)
+            let name = DisplayWidth.pad(DisplayWidth.truncate(TerminalText.sanitize(timeline.group.name), to: nameWidth), to: nameWidth)
+            let style = selected ? CellStyle.reverse : timeline.unread > 0 ? CellStyle.bold : .plain
+            var x = grid.put(number, x: 0, y: row, style: selected ? .reverse : .dim, maxX: width)
+            x = grid.put(name, x: x, y: row, style: style, maxX: width)
+            grid.put(unread, x: x, y: row, style: CellStyle(foreground: .yellow, bold: true, reverse: selected), maxX: width)
+        }
+        if model.sync.groups.isEmpty {
+            for (offset, line) in ["No groups yet.", "/create NAME", "/join INVITE"].enumerated() {
+                grid.put(line, x: 0, y: 2 + offset, style: .dim, maxX: width)
+            }
+        }
+    }
+
+    private static func pane(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
+        let x = layout.paneX
+        guard let timeline = model.selectedTimeline else {
+            grid.put("Welcome! Create a group with /create NAME, or join one with /join INVITE.", x: x, y: 1, style: .dim)
+            return
+        }
+        let members = timeline.group.memberCount == 1 ? "1 member" : "\(timeline.group.memberCount) members"
+        var headerX = grid.put("# " + TerminalText.sanitize(timeline.group.name), x: x, y: layout.headerRow, style: .bold)
+        headerX = grid.put(" · \(members)", x: headerX, y: layout.headerRow, style: .dim)
+        let lines = MessageLines.build(
+            timeline: timeline,
+            pending: model.sync.pending(in: timeline.id),
+            me: model.sync.me,
+            width: layout.messageWidth
+        )
+        let rows = layout.messageRows
+        let scrollBack = min(model.scrollBack[timeline.id] ?? 0, max(0, lines.count - rows))
+        let end = lines.count - scrollBack
+        let start = max(0, end - rows)
+        // Newest at the bottom, as in every chat.
+        let top = layout.firstMessageRow + rows - (end - start)
+        for (offset, line) in lines[start..<end].enumerated() {
+            var column = x
+            for segment in line.segments {
+                column = grid.put(segment.text, x: column, y: top + offset, style: segment.style)
+            }
+        }
+        if scrollBack > 0 {
+            let more = "↓ \(scrollBack) more"
+            grid.put(more, x: model.width - DisplayWidth.of(more), y: layout.headerRow, style: CellStyle(foreground: .yellow))
+        }
+        _ = headerX
+    }
+
+    private static func info(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
+        let x = layout.paneX
+        if let status = model.status {
+            grid.put(
+                TerminalText.sanitize(status.text),
+                x: x,
+                y: layout.infoRow,
+                style: status.isError ? CellStyle(foreground: .red) : CellStyle(foreground: .green)
+            )
+            return
+        }
+        if let timeline = model.selectedTimeline, !timeline.typing.isEmpty {
+            let names = timeline.typing.map { TerminalText.sanitize($0.user.displayName) }
+            let text =
+                names.count == 1
+                ? "\(names[0]) is typing…" : names.count == 2 ? "\(names[0]) and \(names[1]) are typing…" : "Several people are typing…"
+            grid.put(text, x: x, y: layout.infoRow, style: .dim)
+            return
+        }
+        if let notice = model.sync.notice {
+            grid.put(TerminalText.sanitize(notice), x: x, y: layout.infoRow, style: CellStyle(foreground: .yellow))
+        }
+    }
+
+    /// The input line, scrolled sideways to keep the cursor in view; returns the cursor's position.
+    private static func input(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) -> (x: Int, y: Int) {
+        let prompt = "› "
+        let room = model.width - DisplayWidth.of(prompt) - 1
+        var characters = model.input.characters
+        var cursorColumn = model.input.cursorColumn
+        while cursorColumn > room, !characters.isEmpty {
+            cursorColumn -= DisplayWidth.of(characters.removeFirst())
+        }
+        let x = grid.put(prompt, x: 0, y: layout.inputRow, style: .bold)
+        grid.put(TerminalText.sanitize(String(characters)).replacingOccurrences(of: "\n", with: " "), x: x, y: layout.inputRow)
+        return (x + cursorColumn, layout.inputRow)
+    }
+
+    private static func statusBar(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
+        let bar = CellStyle(reverse: true)
+        grid.fill(x: 0, y: layout.statusRow, width: model.width, height: 1, style: bar)
+        let user = model.sync.me.map { TerminalText.sanitize($0.displayName) } ?? "?"
+        var x = grid.put(" \(user) · \(model.server) · ", x: 0, y: layout.statusRow, style: bar)
+        let (label, color) = self.connection(model.sync.connection)
+        x = grid.put(label, x: x, y: layout.statusRow, style: CellStyle(foreground: color, bold: true, reverse: true))
+        let hint = "Tab: next group · /help "
+        if x + DisplayWidth.of(hint) + 2 <= model.width {
+            grid.put(hint, x: model.width - DisplayWidth.of(hint), y: layout.statusRow, style: bar)
+        }
+    }
+
+    static func connection(_ state: ConnectionState) -> (String, TerminalColor) {
+        switch state {
+        case .connected: ("● connected", .green)
+        case .connecting: ("◌ connecting…", .yellow)
+        case .reconnecting(let retryIn): ("◌ reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
+        case .offline: ("○ offline", .red)
+        case .signedOut: ("✗ session expired: chat-tui login", .red)
+        }
+    }
+}

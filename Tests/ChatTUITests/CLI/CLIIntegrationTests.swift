@@ -1,0 +1,140 @@
+import ChatCore
+import ChatTestSupport
+import Foundation
+import Testing
+
+/// Runs `chat-tui` with its own CHAT_HOME against a real server.
+struct CLI {
+    let home: String
+    let server: String
+
+    func run(
+        _ arguments: [String],
+        stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await ChildProcess.run(
+            "chat-tui",
+            arguments: arguments,
+            environment: ["CHAT_HOME": self.home, "CHAT_SERVER": self.server].merging(environment) { $1 },
+            stdin: stdin.map { Data($0.utf8) }
+        )
+    }
+
+    /// Runs and expects success; returns stdout.
+    func ok(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let result = try await self.run(arguments, stdin: stdin)
+        guard result.status == 0 else {
+            throw ChildProcess.Failure(description: "chat-tui \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return result.stdout
+    }
+}
+
+/// A real server in a temporary folder, for CLI tests.
+func cliServer(in directory: URL) async throws -> ServerProcess {
+    try await ServerProcess.start(
+        in: directory,
+        environment: ["JWT_SECRET": "cli-tests-secret-of-at-least-32-bytes!!", "DATABASE_URL": "sqlite://./chat.sqlite", "BCRYPT_COST": "10"]
+    )
+}
+
+@Suite("chat-tui commands against a real server")
+struct CLIIntegrationTests {
+    @Test("log in, create, send, read history, invite, join and log out")
+    func scriptedSession() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let ann = CLI(home: directory.path("ann"), server: server.baseURL)
+        let bob = CLI(home: directory.path("bob"), server: server.baseURL)
+
+        #expect(try await ann.ok(["login", "--guest", "--name", "Ann"]) == "Signed in as Ann (guest) on \(server.baseURL)\n")
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.path("ann/session.json"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let groupID = try await ann.ok(["create", "Book club"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let groups = try ChatJSON.decoder.decode([Group].self, from: Data(try await ann.ok(["groups", "--json"]).utf8))
+        #expect(groups.map(\.id) == [groupID])
+        #expect(try await ann.ok(["send", "Book club", "first"]) == "Sent to Book club (#1)\n")
+        #expect(try await ann.ok(["send", groupID, "-"], stdin: "from stdin\nline two\n") == "Sent to Book club (#2)\n")
+
+        let history = try ChatJSON.decoder.decode([Message].self, from: Data(try await ann.ok(["history", "Book club", "--json"]).utf8))
+        #expect(history.map(\.seq) == [1, 2])
+        #expect(history.map(\.text) == ["first", "from stdin\nline two"])
+        let readable = try await ann.ok(["history", "Book club", "--limit", "1"])
+        #expect(readable.contains("Ann: from stdin\n    line two\n"))
+        #expect(!readable.contains("first"))
+
+        let invite = try await ann.ok(["invite", "Book club", "--hours", "2", "--uses", "2"])
+        let lines = invite.split(separator: "\n").map(String.init)
+        let url = try #require(lines.last)
+        #expect(url.hasPrefix("\(server.baseURL)/join/"))
+        let code = try QRCode(encoding: url, ecc: .medium)
+        #expect(decodeHalfBlock(Array(lines.dropLast())) == (0..<code.size).map { y in (0..<code.size).map { code[$0, y] } })
+
+        _ = try await bob.ok(["login", "--guest", "--name", "Bob"])
+        #expect(try await bob.ok(["join", url]) == "Joined Book club (\(groupID))\n")
+        _ = try await bob.ok(["send", "Book club", "hi from bob"])
+        #expect(try await ann.ok(["history", "Book club"]).contains("Bob: hi from bob"))
+        #expect(try await ann.ok(["groups"]).contains("2 members"))
+
+        #expect(try await ann.ok(["logout"]) == "Signed out\n")
+        let after = try await ann.run(["groups"])
+        #expect(after.status == 77)
+        #expect(after.stderr == "chat-tui: not logged in to \(server.baseURL) (run chat-tui login)\n")
+        try await server.stop()
+    }
+
+    @Test("accounts: register and log in with the password on standard input")
+    func accounts() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["register", "--email", "ann@example.org", "--name", "Ann", "--password-stdin"], stdin: "a long password\n")
+        _ = try await cli.ok(["logout"])
+        #expect(
+            try await cli.ok(["login", "--email", "ANN@example.org", "--password-stdin"], stdin: "a long password\n").hasPrefix("Signed in as Ann on")
+        )
+        let wrong = try await cli.run(["login", "--email", "ann@example.org", "--password-stdin"], stdin: "not it\n")
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "chat-tui: The email or password is incorrect. (HTTP 401)\n")
+        let noPassword = try await cli.run(["login", "--email", "ann@example.org"])
+        #expect(noPassword.status == 64)
+        #expect(noPassword.stderr.contains("--password-stdin"))
+        try await server.stop()
+    }
+
+    @Test("errors are one line with a status scripts can tell apart: refused, unreachable, bad usage")
+    func errors() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["login", "--guest"])
+        let unknownGroup = try await cli.run(["send", "nowhere", "hi"])
+        #expect(unknownGroup.status == 1)
+        #expect(unknownGroup.stderr == "chat-tui: no group \"nowhere\" among yours (chat-tui groups lists them)\n")
+        let badInvite = try await cli.run(["join", "not-a-token"])
+        #expect(badInvite.status == 1)
+        #expect(badInvite.stderr == "chat-tui: This invite does not exist or was revoked. (HTTP 404)\n")
+        let usage = try await cli.run(["history"])
+        #expect(usage.status == 64)
+        #expect(usage.stderr.hasPrefix("chat-tui: ") && usage.stderr.filter { $0 == "\n" }.count == 1)
+        // --server before the command is accepted too.
+        let elsewhere = try await cli.run(["--server", "http://127.0.0.1:9", "groups"])
+        #expect(elsewhere.stderr == "chat-tui: not logged in to http://127.0.0.1:9 (run chat-tui login)\n")
+
+        try await server.stop()
+        let unreachable = try await cli.run(["groups"])
+        #expect(unreachable.status == 69)
+        #expect(unreachable.stderr.hasPrefix("chat-tui: cannot reach \(server.baseURL): "))
+        #expect(unreachable.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test("the full-screen UI refuses to start without a terminal")
+    func needsTerminal() async throws {
+        let directory = try TemporaryDirectory()
+        let result = try await CLI(home: directory.path("home"), server: "http://127.0.0.1:9").run([])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("needs a terminal"))
+    }
+}

@@ -1,0 +1,72 @@
+import ChatTestSupport
+import Foundation
+
+/// A detached tmux session on a private socket, driven like a person at a keyboard.
+struct TmuxSession {
+    static let binary = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var isAvailable: Bool { binary != nil }
+
+    let socket = "chat-e2e-\(UUID().uuidString.prefix(8))"
+    let name = "chat"
+
+    /// Starts `command` in a `width` × `height` window, under UTF-8 (`tmux -u`).
+    func start(_ command: String, width: Int, height: Int) async throws {
+        // The tmux server forks off and stays: wait for the client only (see `Spawn`).
+        let status = try await Spawn.run(
+            Self.binary!,
+            ["-L", self.socket, "-u", "new-session", "-d", "-s", self.name, "-x", "\(width)", "-y", "\(height)", command],
+            environment: ["LANG": "C.UTF-8"]
+        )
+        guard status == 0 else { throw ChildProcess.Failure(description: "tmux new-session exited with \(status)") }
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String]) async throws -> String {
+        let result = try await ChildProcess.run(absolute: Self.binary!, arguments: ["-L", self.socket] + arguments, environment: ["LANG": "C.UTF-8"])
+        guard result.status == 0 else {
+            throw ChildProcess.Failure(description: "tmux \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// The visible screen as text.
+    func capture() async throws -> String {
+        try await self.tmux(["capture-pane", "-p", "-t", self.name])
+    }
+
+    /// The visible screen with its colours, as escape sequences.
+    func captureWithColors() async throws -> String {
+        try await self.tmux(["capture-pane", "-p", "-e", "-t", self.name])
+    }
+
+    /// Types `text` literally.
+    func type(_ text: String) async throws {
+        try await self.tmux(["send-keys", "-t", self.name, "-l", text])
+    }
+
+    /// Presses keys by tmux name (`Enter`, `Escape`, `PageUp`).
+    func press(_ keys: String...) async throws {
+        try await self.tmux(["send-keys", "-t", self.name] + keys)
+    }
+
+    func resize(width: Int, height: Int) async throws {
+        try await self.tmux(["resize-window", "-t", self.name, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    /// Waits until the screen satisfies `condition`; fails with the last screen.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Duration = .seconds(15), _ condition: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var screen = ""
+        while ContinuousClock.now < deadline {
+            screen = (try? await self.capture()) ?? ""
+            if condition(screen) { return screen }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChildProcess.Failure(description: "timed out waiting for \(what); the screen was:\n\(screen)")
+    }
+
+    func kill() async {
+        _ = try? await self.tmux(["kill-server"])
+    }
+}
