@@ -85,6 +85,71 @@ struct TmuxEndToEndTests {
     }
 }
 
+extension TmuxEndToEndTests {
+    @Test(
+        "without a session, the sign-in screen signs in a guest; Ctrl-C then exits with status 0",
+        .enabled(if: TmuxSession.isAvailable, "tmux is not installed (apt-get install tmux); CI installs it")
+    )
+    func signInScreen() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let home = directory.path("fresh")
+        let tmux = TmuxSession()
+        defer { Task { await tmux.kill() } }
+        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
+        let exitFile = directory.path("exit-status")
+        try await tmux.start(
+            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server.baseURL)' LANG=C.UTF-8 '\(binary)'; echo $? > '\(exitFile)'; sleep 60",
+            width: 90,
+            height: 24
+        )
+        try await tmux.waitFor("the sign-in menu") { $0.contains("1  Continue as a guest") && $0.contains("3  Create an account") }
+        try await tmux.type("1")
+        try await tmux.waitFor("the guest form") { $0.contains("Display name (optional)") }
+        try await tmux.type("Zoë")
+        try await tmux.press("Enter")
+        try await tmux.waitFor("the chat screen") { $0.contains("Zoë · \(server.baseURL) · ● connected") && $0.contains("No groups yet.") }
+        // The session was saved: the scripting commands use it.
+        #expect(try await CLI(home: home, server: server.baseURL).ok(["groups"]).contains("No groups yet"))
+        try await tmux.press("C-c")
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !FileManager.default.fileExists(atPath: exitFile), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        await tmux.kill()
+        try await server.stop()
+    }
+
+    @Test(
+        "register asks for the password twice on the terminal, without echoing it",
+        .enabled(if: TmuxSession.isAvailable, "tmux is not installed (apt-get install tmux); CI installs it")
+    )
+    func passwordPrompt() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let home = directory.path("home")
+        let tmux = TmuxSession()
+        defer { Task { await tmux.kill() } }
+        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
+        try await tmux.start(
+            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server.baseURL)' '\(binary)' register --email zoe@example.org --name Zoë; sleep 60",
+            width: 90,
+            height: 10
+        )
+        try await tmux.waitFor("the first prompt") { $0.contains("New password:") }
+        try await tmux.type("hunter2hunter2")
+        try await tmux.press("Enter")
+        try await tmux.waitFor("the second prompt") { $0.contains("Repeat it:") }
+        try await tmux.type("hunter2hunter2")
+        try await tmux.press("Enter")
+        let screen = try await tmux.waitFor("the result") { $0.contains("Registered and signed in as Zoë") }
+        #expect(!screen.contains("hunter2"))
+        await tmux.kill()
+        try await server.stop()
+    }
+}
+
 /// Columns of captured text, counted as the terminal does.
 enum DisplayWidthProbe {
     static func columns(_ text: String) -> Int {
