@@ -14,7 +14,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
 
     let secret = try resolveSecret(configuration, logger: logger)
     let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger)
-    let storage = try await openStorage(configuration.database, sink: hub, logger: logger)
+    let storage = try await openStorage(configuration.database, hub: hub, logger: logger)
     let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
     let publicURL = PublicURL(configuration.effectivePublicURL)
     let service = ChatService(
@@ -46,11 +46,10 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
     router.addRoutes(realtime.endpoints, atPath: "/ws")
     router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
 
-    logger.info(
-        "chat-server configured",
-        metadata: ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
-    )
-    return Application(
+    var metadata: Logger.Metadata = ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
+    if let instance = storage.instanceID { metadata["instance"] = "\(instance)" }
+    logger.info("chat-server configured", metadata: metadata)
+    var app = Application(
         router: router,
         server: .http1WebSocketUpgrade(
             configuration: .init(
@@ -60,7 +59,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
             shouldUpgrade: realtime.shouldUpgrade
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chat-server"),
-        services: [storage.lifecycle],
+        services: storage.services,
         onServerRunning: { channel in
             // PORT=0 asks the system for a free port: invite URLs need the one it gave.
             if configuration.publicURL == nil, configuration.port == 0, let port = channel.localAddress?.port {
@@ -71,23 +70,38 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
         },
         logger: logger
     )
+    if let prepare = storage.prepare { app.beforeServerStarts(perform: prepare) }
+    return app
 }
 
-/// The repository of the configured backend, and the service that closes it at shutdown.
-private func openStorage(
-    _ location: DatabaseLocation,
-    sink: any ChatEventSink,
-    logger: Logger
-) async throws -> (repository: any ChatRepository, lifecycle: any Service) {
+/// The repository of the configured backend, the services it runs, and what must happen before the server
+/// accepts requests (PostgreSQL migrations, which need the pool running).
+private struct Storage {
+    var repository: any ChatRepository
+    var services: [any Service]
+    var prepare: (@Sendable () async throws -> Void)?
+    /// With PostgreSQL: this instance's id, which its notifications and its LISTEN connection carry.
+    var instanceID: String?
+}
+
+private func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
     switch location {
     case .sqliteFile(let path):
-        let store = try await SQLiteStore.open(location: .file(path), sink: sink, logger: logger)
-        return (SQLiteChatRepository(store: store), ClosingService { await store.close() })
+        let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
+        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }])
     case .sqliteMemory:
-        let store = try await SQLiteStore.open(location: .memory, sink: sink, logger: logger)
-        return (SQLiteChatRepository(store: store), ClosingService { await store.close() })
-    case .postgres:
-        throw ConfigurationError("PostgreSQL is not supported by this build yet; use DATABASE_URL=sqlite://PATH")
+        let store = try await SQLiteStore.open(location: .memory, sink: hub, logger: logger)
+        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }])
+    case .postgres(let url):
+        let store = PostgresStore(url: try PostgresURL(url), instanceID: String(UUIDv7.make().suffix(12)), logger: logger)
+        let repository = PostgresChatRepository(store: store, sink: hub)
+        let listener = PostgresListener(store: store, repository: repository, hub: hub)
+        return Storage(
+            repository: repository,
+            services: [store.client, listener],
+            prepare: { try await store.migrate() },
+            instanceID: store.instanceID
+        )
     }
 }
 
@@ -101,7 +115,7 @@ private func resolveSecret(_ configuration: ServerConfiguration, logger: Logger)
         logger.warning("JWT_SECRET is not set and the database is in memory: tokens last only as long as this process")
         return SecretFile.randomHex(bytes: 32)
     case .postgres:
-        throw ConfigurationError("JWT_SECRET must be set with PostgreSQL, and be the same on every instance")
+        throw ConfigurationError("JWT_SECRET must be set with PostgreSQL, and be the same on every instance (openssl rand -hex 32)")
     }
 }
 

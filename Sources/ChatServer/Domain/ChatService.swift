@@ -178,7 +178,7 @@ public struct ChatService: Sendable {
     /// Tells the group's other members that `user` is typing.
     func typing(groupID: String, user: UserSummary) async throws {
         guard try await self.repository.role(of: user.id, in: groupID) != nil else { throw ChatError.groupNotFound }
-        self.hub.publish([.typing(groupID: groupID, user: user)])
+        try await self.repository.broadcast(.typing(groupID: groupID, user: user))
     }
 
     // MARK: Helpers

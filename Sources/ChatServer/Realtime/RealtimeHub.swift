@@ -32,6 +32,10 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         var byUser: [String: Set<ConnectionID>] = [:]
         var byGroup: [String: Set<ConnectionID>] = [:]
         var queueLimit: Int
+        /// Per group with subscribers: the newest `seq` delivered or announced, and the recent seqs already
+        /// delivered, so that a message arriving twice (a notification and a catch-up) goes out once.
+        var knownSeq: [String: Int64] = [:]
+        var delivered: [String: Set<Int64>] = [:]
         /// Cut-off callbacks of connections that overflowed, to call once the lock is released.
         var overflowed: [@Sendable () -> Void] = []
     }
@@ -75,6 +79,11 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Sends `event` first, then whatever was held back, and makes the connection live.
     public func ready(_ id: ConnectionID, event: ServerEvent) {
+        if case .ready(let ready) = event {
+            self.state.withLock { state in
+                for cursor in ready.groups { state.knownSeq[cursor.id] = max(state.knownSeq[cursor.id] ?? 0, cursor.lastSeq) }
+            }
+        }
         let frame = Self.encode(event)
         self.state.withLock { state in
             guard let held = state.connections[id]?.held else { return }
@@ -101,6 +110,23 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         self.state.withLock { Self.remove(id, from: &$0) }
     }
 
+    /// Whether any connection follows the group.
+    public func hasSubscribers(_ groupID: String) -> Bool {
+        self.state.withLock { !($0.byGroup[groupID]?.isEmpty ?? true) }
+    }
+
+    /// The users with an open connection.
+    public func connectedUsers() -> [String] {
+        self.state.withLock { Array($0.byUser.keys) }
+    }
+
+    /// For each group some connection follows: the newest `seq` delivered (or announced by `ready`).
+    public func knownSeqs() -> [String: Int64] {
+        self.state.withLock { state in
+            state.byGroup.keys.reduce(into: [:]) { result, group in result[group] = state.knownSeq[group] ?? 0 }
+        }
+    }
+
     /// The number of open connections.
     public var connectionCount: Int { self.state.withLock { $0.connections.count } }
 
@@ -112,6 +138,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 let targets: Set<ConnectionID>
                 switch event {
                 case .messageCreated(let message):
+                    guard Self.firstDelivery(of: message, in: &state) else { return }
                     targets = state.byGroup[message.groupId] ?? []
                 case .memberJoined(let groupID, let user, _):
                     for id in state.byUser[user.id] ?? [] {
@@ -126,6 +153,17 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             }
         }
         self.cutOffOverflowed()
+    }
+
+    /// Records a message as delivered; `false` when it already was.
+    private static func firstDelivery(of message: Message, in state: inout State) -> Bool {
+        var seen = state.delivered[message.groupId, default: []]
+        guard seen.insert(message.seq).inserted else { return false }
+        let newest = max(state.knownSeq[message.groupId] ?? 0, message.seq)
+        state.knownSeq[message.groupId] = newest
+        if seen.count > 1024 { seen = seen.filter { $0 > newest - 512 } }
+        state.delivered[message.groupId] = seen
+        return true
     }
 
     private static func enqueue(_ frame: ByteBuffer, to id: ConnectionID, in state: inout State) {

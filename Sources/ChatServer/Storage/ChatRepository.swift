@@ -40,6 +40,8 @@ public protocol ChatRepository: Sendable {
     /// Appends a message with the group's next `seq` in the same transaction. Throws `group_not_found` when
     /// the sender is not a member. A repeated `clientId` from the same sender returns the original message.
     func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend
+    /// Delivers an event that is not stored (typing) to every instance's sockets.
+    func broadcast(_ event: ChatEvent) async throws
     /// Up to `limit` messages with `seq < before` (or the newest when `before` is nil), in ascending `seq`.
     func messages(in groupID: String, before: Int64?, limit: Int) async throws -> [Message]
     /// Up to `limit` messages with `seq > after`, in ascending `seq`.

@@ -259,6 +259,10 @@ struct SQLiteChatRepository: ChatRepository {
         }
     }
 
+    func broadcast(_ event: ChatEvent) async throws {
+        self.store.sink.publish([event])
+    }
+
     func messages(in groupID: String, before: Int64?, limit: Int) async throws -> [Message] {
         try await self.store.read { connection in
             try await connection.rows(

@@ -22,12 +22,15 @@ final class SQLiteStore: Sendable {
     private let nextReader = Atomic<Int>(0)
     private let queue: SQLiteWriteQueue
     private let threadPool: NIOThreadPool
+    /// Where committed events go.
+    let sink: any ChatEventSink
 
     private init(location: Location, writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, sink: any ChatEventSink) {
         self.location = location
         self.writer = writer
         self.readers = readers
         self.threadPool = threadPool
+        self.sink = sink
         self.queue = SQLiteWriteQueue(connection: writer, sink: sink)
     }
 
