@@ -1,6 +1,7 @@
 import ChatCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
@@ -34,6 +35,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
     )
 
     let router = Router(context: ChatRequestContext.self)
+    router.add(middleware: ShutdownMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.addRoutes(HealthController().endpoints, atPath: "/healthz")
@@ -51,13 +53,22 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
     logger.info("chat-server configured", metadata: metadata)
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            configuration: .init(
-                http1: .init(idleTimeout: .seconds(75)),
-                ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: configuration.webSocketPingInterval))
-            ),
-            shouldUpgrade: realtime.shouldUpgrade
-        ),
+        server: HTTPServerBuilder { responder in
+            GuardedUpgradeChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    configuration: .init(
+                        http1: .init(idleTimeout: .seconds(75)),
+                        ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: configuration.webSocketPingInterval))
+                    ),
+                    shouldUpgrade: realtime.shouldUpgrade
+                ),
+                firstRequestTimeout: .nanoseconds(
+                    Int64(configuration.firstRequestTimeout.components.seconds) * 1_000_000_000 + configuration.firstRequestTimeout.components
+                        .attoseconds / 1_000_000_000
+                )
+            )
+        },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chat-server"),
         services: storage.services,
         onServerRunning: { channel in

@@ -3,6 +3,7 @@ import ChatServer
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// `chat-server`: reads the configuration and runs the server.
 @main
@@ -55,7 +56,11 @@ struct ChatServerCommand: AsyncParsableCommand {
                 return handler
             }
             let app = try await buildApplication(configuration)
-            try await app.runService()
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+            // A graceful stop that takes longer than this (a client that never lets go) is cut short.
+            group.maximumGracefulShutdownDuration = .seconds(20)
+            group.maximumCancellationDuration = .seconds(10)
+            try await ServiceGroup(configuration: group).run()
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("chat-server: \(error.message)\n".utf8))
             throw ExitCode.failure

@@ -62,6 +62,12 @@ public final class ServerProcess: Sendable {
     /// Sends `signal` and waits for the process to exit; returns its status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async throws -> Int32 {
-        try await self.child.stop(signal: signal, timeout: timeout)
+        do {
+            return try await self.child.stop(signal: signal, timeout: timeout)
+        } catch {
+            throw ChildProcess.Failure(
+                description: "chat-server on port \(self.port) did not exit after signal \(signal); its log ends:\n\(self.log.suffix(3000))"
+            )
+        }
     }
 }

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameSize = 64 * 1024
     /// How often the server pings each WebSocket; a peer that misses a ping's pong is disconnected.
     public var webSocketPingInterval = Duration.seconds(30)
+    /// How long a new connection may stay silent before its first request.
+    public var firstRequestTimeout = Duration.seconds(30)
     /// How many events may wait for one WebSocket reader before it is cut off.
     public var outboundQueueLimit = 1024
 

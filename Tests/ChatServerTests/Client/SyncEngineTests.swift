@@ -44,8 +44,9 @@ struct SyncEngineTests {
     @Test("after a server restart the client reconnects, catches up what it missed, and sends its outbox exactly once")
     func reconnect() async throws {
         let directory = try TemporaryDirectory()
-        var server = try await startServer(in: directory.url)
-        let port = server.port
+        // Restarted on the same port later: a port no other test's server can be given meanwhile.
+        let port = FreePort.reserve()
+        var server = try await startServer(in: directory.url, port: port)
         let base = APIClient(baseURL: server.baseURL)
         let ann = try await base.guest(displayName: "Ann")
         let bob = try await base.guest(displayName: "Bob")

@@ -1,0 +1,37 @@
+import ChatTestSupport
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@testable import ChatServer
+
+@Suite("Connections that never send a request")
+struct ConnectionGuardTests {
+    @Test("a connection that stays silent is closed after the first-request timeout")
+    func silentClient() async throws {
+        try await TestApp.run(.live, changing: .init { $0.firstRequestTimeout = .milliseconds(300) }) { api in
+            let port = try #require(api.client.port)
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP.converse(port: port, request: "", timeout: .seconds(10))
+            #expect(answer.closedByServer)
+            #expect(answer.text.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test("an idle connection that never sent a request does not hold up a graceful stop")
+    func shutdownWithSilentClient() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await ServerProcess.start(
+            in: directory.url,
+            environment: ["JWT_SECRET": TestApp.secret, "DATABASE_URL": "sqlite://./chat.sqlite"]
+        )
+        let port = server.port
+        let silent = Task { try await RawHTTP.converse(port: port, request: "", timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let started = ContinuousClock.now
+        #expect(try await server.stop() == 0)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try await silent.value.closedByServer)
+    }
+}
