@@ -9,7 +9,12 @@ import ServiceLifecycle
 /// Wires the whole server: storage, auth, the chat rules, REST controllers and the WebSocket.
 ///
 /// `main` only reads the configuration and runs what this returns; tests call it directly.
-public func buildApplication(_ configuration: ServerConfiguration, clock: WallClock = .system) async throws -> some ApplicationProtocol {
+/// `shutdown` collects what must happen when a stop is requested, before the server stops (main runs it).
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    clock: WallClock = .system,
+    shutdown: ShutdownCoordinator = ShutdownCoordinator()
+) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "chat-server")
     logger.logLevel = configuration.logLevel
 
@@ -24,6 +29,7 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
         passwords: PasswordHasher(cost: configuration.bcryptCost),
         hub: hub,
         clock: clock,
+        rateLimits: RateLimits(configuration),
         publicBase: publicURL
     )
     let auth = AuthMiddleware(tokens: tokens)
@@ -31,15 +37,20 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
         service: service,
         hub: hub,
         auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
-        maxFrameSize: configuration.maxFrameSize
+        maxFrameSize: configuration.maxFrameSize,
+        allowedOrigins: configuration.effectiveAllowedOrigins,
+        clock: clock
     )
+    shutdown.add {
+        await hub.closeAll(code: RealtimeController.goingAwayCode, reason: "server shutting down", timeout: .seconds(3))
+    }
 
     let router = Router(context: ChatRequestContext.self)
     router.add(middleware: ShutdownMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.addRoutes(HealthController().endpoints, atPath: "/healthz")
-    router.addRoutes(AuthController(service: service, auth: auth).endpoints)
+    router.addRoutes(AuthController(service: service, auth: auth, trustedProxies: configuration.trustedProxies).endpoints)
     router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
     router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
     let invites = InviteController(service: service, auth: auth)
@@ -59,7 +70,11 @@ public func buildApplication(_ configuration: ServerConfiguration, clock: WallCl
                     responder: responder,
                     configuration: .init(
                         http1: .init(idleTimeout: .seconds(75)),
-                        ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: configuration.webSocketPingInterval))
+                        ws: .init(
+                            maxFrameSize: configuration.maxFrameSize,
+                            autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
+                            closeTimeout: .seconds(5)
+                        )
                     ),
                     shouldUpgrade: realtime.shouldUpgrade
                 ),

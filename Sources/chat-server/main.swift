@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `chat-server`: reads the configuration and runs the server.
 @main
@@ -55,18 +56,41 @@ struct ChatServerCommand: AsyncParsableCommand {
                 handler.logLevel = configuration.logLevel
                 return handler
             }
-            let app = try await buildApplication(configuration)
-            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
-            // A graceful stop that takes longer than this (a client that never lets go) is cut short.
-            group.maximumGracefulShutdownDuration = .seconds(20)
-            group.maximumCancellationDuration = .seconds(10)
-            try await ServiceGroup(configuration: group).run()
+            let shutdown = ShutdownCoordinator()
+            let app = try await buildApplication(configuration, shutdown: shutdown)
+            try await Self.run(app, shutdown: shutdown)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("chat-server: \(error.message)\n".utf8))
             throw ExitCode.failure
         } catch {
             FileHandle.standardError.write(Data("chat-server: \(error)\n".utf8))
             throw ExitCode.failure
+        }
+    }
+}
+
+extension ChatServerCommand {
+    /// Runs until SIGTERM or SIGINT, then stops gracefully: WebSockets are closed with 1001 first, then the
+    /// server stops accepting and finishes the requests in flight. A stop that takes longer than 20 s (a
+    /// client that never lets go) is cut short.
+    static func run(_ app: some ApplicationProtocol, shutdown: ShutdownCoordinator) async throws {
+        var configuration = ServiceGroupConfiguration(services: [app], logger: app.logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(20)
+        configuration.maximumCancellationDuration = .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in signals {
+                    app.logger.notice("Stopping")
+                    await shutdown.prepareForShutdown()
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
         }
     }
 }

@@ -22,7 +22,8 @@ public final class ServerProcess: Sendable {
             "chat-server",
             arguments: arguments,
             in: directory,
-            environment: ["PORT": "0"].merging(environment) { $1 },
+            // Rate limits off unless a test turns them on: tests create users and messages in bursts.
+            environment: ["PORT": "0", "RATE_LIMITS": "off"].merging(environment) { $1 },
             mergeOutput: true
         )
         let deadline = ContinuousClock.now + timeout
@@ -61,7 +62,7 @@ public final class ServerProcess: Sendable {
 
     /// Sends `signal` and waits for the process to exit; returns its status.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async throws -> Int32 {
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
         do {
             return try await self.child.stop(signal: signal, timeout: timeout)
         } catch {

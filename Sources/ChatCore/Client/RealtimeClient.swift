@@ -85,11 +85,16 @@ public final class RealtimeClient: Sendable {
         if case .terminated = outgoing.yield(text) { throw NotConnected() }
     }
 
-    /// Closes the connection and ends the loop.
-    public func stop() {
+    /// Closes the connection with a close handshake and ends the loop. The loop is cancelled outright only
+    /// if the server does not answer the close within `grace`.
+    public func stop(grace: Duration = .seconds(2)) {
         self.stopped.store(true, ordering: .relaxed)
         self.outgoing.withLock { $0?.finish() }
-        self.task.withLock { $0?.cancel() }
+        guard let task = self.task.withLock({ $0 }) else { return }
+        Task {
+            try? await Task.sleep(for: grace)
+            task.cancel()
+        }
     }
 
     private func loop(_ events: AsyncStream<Event>.Continuation) async {

@@ -11,6 +11,12 @@ extension ServerConfiguration {
         ("PUBLIC_URL", "base URL of invite links (default http://HOST:PORT)"),
         ("LOG_LEVEL", "trace, debug, info (default), notice, warning, error"),
         ("BCRYPT_COST", "bcrypt cost for passwords, 10-31 (default 12)"),
+        ("RATE_LIMITS", "on (default) or off: every rate limit below"),
+        ("RATE_LIMIT_AUTH_IP", "sign-ins per client address, BURST/PER_MINUTE (20/30)"),
+        ("RATE_LIMIT_AUTH_ACCOUNT", "logins per email address, BURST/PER_MINUTE (5/5)"),
+        ("RATE_LIMIT_MESSAGES", "messages per user, BURST/PER_MINUTE (30/600)"),
+        ("TRUST_PROXY", "proxies in front that set X-Forwarded-For (default 0:\nthe header is ignored)"),
+        ("ALLOWED_ORIGINS", "browser origins allowed on /ws, comma-separated, or *\n(default: the origin of PUBLIC_URL)"),
     ]
 
     /// The settings as `--help` lists them, aligned, one per line (continuations indented).
@@ -66,6 +72,39 @@ extension ServerConfiguration {
                 throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \"\(level)\")")
             }
             configuration.logLevel = parsed
+        }
+        if let switchValue = value("RATE_LIMITS") {
+            switch switchValue.lowercased() {
+            case "on", "true", "1", "yes": configuration.rateLimitsEnabled = true
+            case "off", "false", "0", "no": configuration.rateLimitsEnabled = false
+            default: throw ConfigurationError("RATE_LIMITS must be on or off (got \"\(switchValue)\")")
+            }
+        }
+        for (name, keyPath) in [
+            ("RATE_LIMIT_AUTH_IP", \ServerConfiguration.authRatePerAddress), ("RATE_LIMIT_AUTH_ACCOUNT", \.authRatePerAccount),
+            ("RATE_LIMIT_MESSAGES", \.messageRatePerUser),
+        ] {
+            guard let text = value(name) else { continue }
+            do {
+                configuration[keyPath: keyPath] = try RateLimit(parsing: text)
+            } catch {
+                throw ConfigurationError("\(name): \(error.message)")
+            }
+        }
+        if let proxies = value("TRUST_PROXY") {
+            guard let count = Int(proxies), (0...10).contains(count) else {
+                throw ConfigurationError("TRUST_PROXY must be the number of proxies in front, 0 to 10 (got \"\(proxies)\")")
+            }
+            configuration.trustedProxies = count
+        }
+        if let origins = value("ALLOWED_ORIGINS"), !origins.isEmpty {
+            let list = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for origin in list where origin != "*" {
+                guard ServerConfiguration.origin(of: origin) != nil else {
+                    throw ConfigurationError("ALLOWED_ORIGINS must list origins such as https://chat.example.org, or * (got \"\(origin)\")")
+                }
+            }
+            configuration.allowedOrigins = list.map { $0 == "*" ? "*" : ServerConfiguration.origin(of: $0)! }
         }
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {

@@ -20,12 +20,38 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameSize = 64 * 1024
     /// How often the server pings each WebSocket; a peer that misses a ping's pong is disconnected.
     public var webSocketPingInterval = Duration.seconds(30)
+    /// `RATE_LIMITS=off` turns every rate limit off (for benchmarks and load tests).
+    public var rateLimitsEnabled = true
+    /// Sign-ins and registrations per client address.
+    public var authRatePerAddress = RateLimit(burst: 20, perMinute: 30)
+    /// Logins and registrations per email address.
+    public var authRatePerAccount = RateLimit(burst: 5, perMinute: 5)
+    /// Messages per user, REST and WebSocket together.
+    public var messageRatePerUser = RateLimit(burst: 30, perMinute: 600)
+    /// How many reverse proxies in front append to `X-Forwarded-For`; 0 ignores the header.
+    public var trustedProxies = 0
+    /// Browser origins allowed to open `/ws`; `nil` means the origin of `PUBLIC_URL` only. `["*"]` allows any.
+    /// Requests without an `Origin` (native clients) are always allowed.
+    public var allowedOrigins: [String]?
     /// How long a new connection may stay silent before its first request.
     public var firstRequestTimeout = Duration.seconds(30)
     /// How many events may wait for one WebSocket reader before it is cut off.
     public var outboundQueueLimit = 1024
 
     public init() {}
+
+    /// The origins `/ws` accepts from browsers.
+    public var effectiveAllowedOrigins: [String] {
+        self.allowedOrigins ?? [Self.origin(of: self.effectivePublicURL)].compactMap { $0 }
+    }
+
+    /// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased()
+        else { return nil }
+        let defaultPort = scheme == "https" ? 443 : 80
+        return "\(scheme)://\(host)" + (components.port.map { $0 == defaultPort ? "" : ":\($0)" } ?? "")
+    }
 
     /// The invite base URL actually used.
     public var effectivePublicURL: String {

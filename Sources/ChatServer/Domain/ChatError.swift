@@ -21,11 +21,14 @@ public struct ChatError: Error, Sendable, Hashable, CustomStringConvertible {
     public let code: String
     /// A sentence for people; it never contains secrets.
     public let message: String
+    /// For rate limits: how long to wait before trying again.
+    public let retryAfter: Duration?
 
-    init(_ category: Category, _ code: String, _ message: String) {
+    init(_ category: Category, _ code: String, _ message: String, retryAfter: Duration? = nil) {
         self.category = category
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(self.code): \(self.message)" }
@@ -44,6 +47,12 @@ public struct ChatError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func gone(_ code: String, _ message: String) -> ChatError { .init(.gone, code, message) }
     /// A body or frame beyond its size limit.
     public static func tooLarge(_ code: String, _ message: String) -> ChatError { .init(.tooLarge, code, message) }
+    /// Too many requests: `what` may go on after `retryAfter`.
+    public static func rateLimited(what: String, retryAfter: Duration) -> ChatError {
+        let seconds = max(1, Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up)))
+        return .init(.rateLimited, "rate_limited", "Too many \(what): try again in \(seconds) s.", retryAfter: .seconds(seconds))
+    }
+
     /// A failure on the server's side, described without internals.
     public static func `internal`(_ message: String = "Something went wrong on the server.") -> ChatError {
         .init(.internal, "internal_error", message)

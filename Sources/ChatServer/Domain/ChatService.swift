@@ -10,12 +10,25 @@ public struct ChatService: Sendable {
     let passwords: PasswordHasher
     let hub: RealtimeHub
     let clock: WallClock
+    let rateLimits: RateLimits
     /// The base of invite URLs, without a trailing slash.
     let publicBase: PublicURL
 
     var publicURL: String { self.publicBase.value }
 
     // MARK: Accounts
+
+    /// Refuses sign-ins from an address, or for an account, that tried too often (429).
+    func checkAuthRate(address: String, email: String?) throws {
+        try RateLimits.enforce(self.rateLimits.authPerAddress, address, what: "sign-in attempts from this address")
+        if let email {
+            try RateLimits.enforce(
+                self.rateLimits.authPerAccount,
+                Validation.emailKey(email.trimmingCharacters(in: .whitespaces)),
+                what: "sign-in attempts for this account"
+            )
+        }
+    }
 
     /// Creates a guest user and signs them in.
     func registerGuest(displayName: String?) async throws -> AuthResponse {
@@ -41,6 +54,13 @@ public struct ChatService: Sendable {
 
     /// Signs an account in. Every failure looks the same, and takes as long, whether the email exists or not.
     func login(_ request: LoginRequest) async throws -> AuthResponse {
+        // Absurd input is a 400 before anything is looked up, so it tells nothing about accounts.
+        guard request.email.unicodeScalars.count <= Validation.emailMax else {
+            throw ChatError.invalid("invalid_email", "email may be at most \(Validation.emailMax) characters.")
+        }
+        guard request.password.utf8.count <= Validation.loginPasswordMaxBytes else {
+            throw ChatError.invalid("password_too_long", "password may be at most \(Validation.loginPasswordMaxBytes) bytes.")
+        }
         let email = request.email.trimmingCharacters(in: .whitespacesAndNewlines)
         let credentials = email.isEmpty ? nil : try await self.repository.credentials(email: email)
         guard let credentials, request.password.utf8.count <= Validation.passwordMaxBytes else {
@@ -146,6 +166,7 @@ public struct ChatService: Sendable {
 
     /// Stores a message and fans it out; a repeated `clientId` returns the original.
     func sendMessage(groupID: String, text: String, clientID: String?, from userID: String) async throws -> MessageAppend {
+        try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
         let text = try Validation.messageText(text)
         let clientID = try Validation.clientID(clientID)
         let now = self.clock.now()

@@ -11,6 +11,8 @@ enum Validation {
     static let passwordMinCharacters = 8
     /// bcrypt reads at most 72 bytes; longer passwords are refused rather than silently cut.
     static let passwordMaxBytes = 72
+    /// The longest password a login reads (longer ones cannot match, and only cost time).
+    static let loginPasswordMaxBytes = 1024
     static let inviteHoursRange: ClosedRange<Double> = 0...720
     static let inviteUsesRange: ClosedRange<Int> = 1...1000
     static let pageLimitRange: ClosedRange<Int> = 1...100

@@ -24,6 +24,9 @@ extension ChatError: HTTPResponseError {
         if self.category == .unauthenticated {
             response.headers[.wwwAuthenticate] = "Bearer"
         }
+        if let retryAfter = self.retryAfter {
+            response.headers[.retryAfter] = String(max(1, retryAfter.components.seconds))
+        }
         return response
     }
 

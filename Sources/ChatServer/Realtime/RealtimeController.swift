@@ -18,6 +18,13 @@ struct RealtimeController {
     let auth: AuthMiddleware
     /// The largest frame a client may send.
     let maxFrameSize: Int
+    /// Browser origins allowed to connect (`*` for any); requests without an `Origin` are always allowed.
+    let allowedOrigins: [String]
+    let clock: WallClock
+
+    /// Close codes: 4001 asks the client to sign in again, 1001 means the server is going away.
+    static let tokenExpiredCode: UInt16 = 4001
+    static let goingAwayCode: UInt16 = 1001
 
     /// Decides on a WebSocket upgrade request. A missing or bad token is answered with HTTP 401 and the usual
     /// JSON error body before any upgrade, and the connection is closed.
@@ -30,6 +37,9 @@ struct RealtimeController {
         guard uri.path == "/ws" else { return .dontUpgrade }
         let verified: (userID: String, expiresAt: Date)
         do {
+            if let origin = request.headerFields[.origin], !self.allows(origin: origin, host: request.authority) {
+                throw ChatError.forbidden("origin_not_allowed", "WebSocket connections from this origin are not allowed (see ALLOWED_ORIGINS).")
+            }
             guard let token = AuthMiddleware.token(authorization: request.headerFields[.authorization], query: uri.queryParameters.get("token"))
             else { throw ChatError.invalidToken }
             verified = try await self.auth.tokens.verify(token)
@@ -41,8 +51,30 @@ struct RealtimeController {
         return .upgrade([:]) { inbound, outbound, _ in
             var logger = logger
             logger[metadataKey: "user.id"] = .string(verified.userID)
-            try await self.session(inbound: inbound, outbound: outbound, userID: verified.userID, channel: channel, logger: logger)
+            try await self.session(
+                inbound: inbound,
+                outbound: outbound,
+                userID: verified.userID,
+                tokenExpiresAt: verified.expiresAt,
+                channel: channel,
+                logger: logger
+            )
         }
+    }
+
+    /// The `Origin` check that stops other web sites from opening a socket with a visitor's token (cross-site
+    /// WebSocket hijacking). Only browsers need it, and they send `http(s)://` origins: an origin of another
+    /// scheme (`ws://…`, an app's own) comes from a native client, which could send any header anyway.
+    /// A browser origin must be the server's own host, or be listed in `ALLOWED_ORIGINS`.
+    func allows(origin: String, host: String?) -> Bool {
+        if self.allowedOrigins.contains("*") { return true }
+        let scheme = origin.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+        guard scheme == "http" || scheme == "https" else { return origin.lowercased() != "null" }
+        guard let normalized = ServerConfiguration.origin(of: origin) else { return false }
+        if self.allowedOrigins.contains(normalized) { return true }
+        guard let host, let components = URLComponents(string: normalized), let originHost = components.host else { return false }
+        let port = components.port.map { ":\($0)" } ?? ""
+        return (originHost + port).lowercased() == host.lowercased()
     }
 
     /// `GET /ws` without an upgrade: 401 for a missing or bad token, as for the upgrade, or 400 otherwise.
@@ -56,6 +88,7 @@ struct RealtimeController {
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
         userID: String,
+        tokenExpiresAt: Date,
         channel: any Channel,
         logger: Logger
     ) async throws {
@@ -68,9 +101,21 @@ struct RealtimeController {
         logger.debug("WebSocket connected", metadata: ["ws.id": "\(id)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await frame in frames {
-                    try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                for await outgoing in frames {
+                    switch outgoing {
+                    case .frame(let frame):
+                        try await outbound.write(.custom(.init(fin: true, opcode: .text, data: frame)))
+                    case .close(let code, let reason):
+                        try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+                        return
+                    }
                 }
+            }
+            // A socket lives no longer than its token: then the client must sign in again.
+            let remaining = tokenExpiresAt.timeIntervalSince(self.clock.now())
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(max(0, remaining) * 1000)))
+                self.hub.close(id, code: Self.tokenExpiredCode, reason: "token expired")
             }
             // Subscribe first, then read the cursors: whatever commits in between is both counted and delivered.
             self.hub.subscribe(id, to: try await self.service.groups(of: userID).map(\.id))

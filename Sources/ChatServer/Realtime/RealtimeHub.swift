@@ -16,9 +16,17 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         public var description: String { "ws-\(self.raw)" }
     }
 
+    /// What a connection's writer receives.
+    public enum Outgoing: Sendable {
+        /// A JSON text frame, encoded once for every recipient.
+        case frame(ByteBuffer)
+        /// Close the socket with this code (1001 at shutdown, 4001 when the token expires).
+        case close(code: UInt16, reason: String)
+    }
+
     private struct Connection {
         let userID: String
-        let continuation: AsyncStream<ByteBuffer>.Continuation
+        let continuation: AsyncStream<Outgoing>.Continuation
         /// Called once when the queue overflows; it must close the socket.
         let cutOff: @Sendable () -> Void
         var groups: Set<String> = []
@@ -54,8 +62,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Registers a connection of `userID`. It receives the events of groups it is later subscribed to, and every
     /// `member:joined` that makes the user a member, but they are held back until ``ready(_:event:)``.
     /// `cutOff` is called, at most once, if the connection's queue overflows: it must close the socket.
-    public func register(userID: String, cutOff: @escaping @Sendable () -> Void) -> (ConnectionID, AsyncStream<ByteBuffer>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(self.queueLimit))
+    public func register(userID: String, cutOff: @escaping @Sendable () -> Void) -> (ConnectionID, AsyncStream<Outgoing>) {
+        // One slot more than the limit, kept for a close.
+        let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingOldest(self.queueLimit + 1))
         let id = self.state.withLock { state in
             let id = ConnectionID(raw: state.nextID)
             state.nextID += 1
@@ -108,6 +117,25 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Forgets a connection.
     public func unregister(_ id: ConnectionID) {
         self.state.withLock { Self.remove(id, from: &$0) }
+    }
+
+    /// Asks one connection to close with `code`, after what is already queued for it.
+    public func close(_ id: ConnectionID, code: UInt16, reason: String) {
+        self.state.withLock { state in
+            guard let connection = state.connections[id] else { return }
+            connection.continuation.yield(.close(code: code, reason: reason))
+        }
+    }
+
+    /// Asks every connection to close with `code`, and waits up to `timeout` for them to go.
+    public func closeAll(code: UInt16, reason: String, timeout: Duration) async {
+        self.state.withLock { state in
+            for connection in state.connections.values { connection.continuation.yield(.close(code: code, reason: reason)) }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while self.connectionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Whether any connection follows the group.
@@ -173,9 +201,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             if state.connections[id]?.held?.count ?? 0 > state.queueLimit { Self.overflow(id, in: &state) }
             return
         }
-        if case .dropped = connection.continuation.yield(frame) {
-            Self.overflow(id, in: &state)
-        }
+        if case .enqueued(let remaining) = connection.continuation.yield(.frame(frame)), remaining > 0 { return }
+        // The queue reached its limit: the reader has stalled.
+        Self.overflow(id, in: &state)
     }
 
     /// Cuts a stalled reader off: its events stop here, and its socket is closed outside the lock.

@@ -62,6 +62,11 @@ struct ServerConfigurationTests {
     @Test("every setting is documented for --help")
     func documented() {
         let names = Set(ServerConfiguration.settings.map(\.name))
-        #expect(names == ["PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST"])
+        #expect(
+            names == [
+                "PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST", "RATE_LIMITS", "RATE_LIMIT_AUTH_IP",
+                "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS",
+            ]
+        )
     }
 }

@@ -38,6 +38,8 @@ enum TestApp {
         configuration.bcryptCost = 4
         configuration.logLevel = .warning
         configuration.publicURL = "https://chat.example.org"
+        // Tests create many users and messages at once; the rate-limit tests turn the limits back on.
+        configuration.rateLimitsEnabled = false
         return configuration
     }
 
@@ -45,6 +47,7 @@ enum TestApp {
     static func run(
         _ setup: TestingSetup = .router,
         clock: TestClock = TestClock(),
+        wallClock: WallClock? = nil,
         changing change: ConfigurationChange = .init { _ in },
         _ body: @escaping @Sendable (API) async throws -> Void
     ) async throws {
@@ -52,7 +55,7 @@ enum TestApp {
         let databasePath = directory.path("chat.sqlite")
         var configuration = Self.configuration(databasePath: databasePath)
         change.apply(&configuration)
-        let app = try await buildApplication(configuration, clock: clock.wallClock)
+        let app = try await buildApplication(configuration, clock: wallClock ?? clock.wallClock)
         try await app.test(setup) { client in
             try await body(API(client: client, clock: clock, databasePath: databasePath))
         }
