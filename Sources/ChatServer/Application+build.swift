@@ -15,53 +15,10 @@ public func buildApplication(
     clock: WallClock = .system,
     shutdown: ShutdownCoordinator = ShutdownCoordinator()
 ) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "chat-server")
-    logger.logLevel = configuration.logLevel
-
-    let secret = try resolveSecret(configuration, logger: logger)
-    let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger)
-    let storage = try await openStorage(configuration.database, hub: hub, logger: logger)
-    let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
-    let publicURL = PublicURL(configuration.effectivePublicURL)
-    let service = ChatService(
-        repository: storage.repository,
-        tokens: tokens,
-        passwords: PasswordHasher(cost: configuration.bcryptCost),
-        hub: hub,
-        clock: clock,
-        rateLimits: RateLimits(configuration),
-        publicBase: publicURL
+    let components = try await ServerComponents(configuration, clock: clock, shutdown: shutdown)
+    let (router, realtime, storage, publicURL, logger) = (
+        components.router, components.realtime, components.storage, components.publicURL, components.logger
     )
-    let auth = AuthMiddleware(tokens: tokens)
-    let realtime = RealtimeController(
-        service: service,
-        hub: hub,
-        auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
-        maxFrameSize: configuration.maxFrameSize,
-        allowedOrigins: configuration.effectiveAllowedOrigins,
-        clock: clock
-    )
-    shutdown.add {
-        await hub.closeAll(code: RealtimeController.goingAwayCode, reason: "server shutting down", timeout: .seconds(3))
-    }
-
-    let router = Router(context: ChatRequestContext.self)
-    router.add(middleware: ShutdownMiddleware())
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorMiddleware())
-    router.addRoutes(HealthController().endpoints, atPath: "/healthz")
-    router.addRoutes(AuthController(service: service, auth: auth, trustedProxies: configuration.trustedProxies).endpoints)
-    router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
-    router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
-    let invites = InviteController(service: service, auth: auth)
-    router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
-    router.addRoutes(invites.acceptEndpoints, atPath: "/invites")
-    router.addRoutes(realtime.endpoints, atPath: "/ws")
-    router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
-
-    var metadata: Logger.Metadata = ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
-    if let instance = storage.instanceID { metadata["instance"] = "\(instance)" }
-    logger.info("chat-server configured", metadata: metadata)
     var app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
@@ -100,9 +57,78 @@ public func buildApplication(
     return app
 }
 
+/// Everything the application is made of, before it is wrapped in a Hummingbird `Application`.
+struct ServerComponents {
+    let router: Router<ChatRequestContext>
+    let realtime: RealtimeController
+    let storage: Storage
+    let publicURL: PublicURL
+    let logger: Logger
+
+    init(_ configuration: ServerConfiguration, clock: WallClock, shutdown: ShutdownCoordinator) async throws {
+        var logger = Logger(label: "chat-server")
+        logger.logLevel = configuration.logLevel
+
+        let secret = try resolveSecret(configuration, logger: logger)
+        let metrics = ServerMetrics()
+        let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger, metrics: metrics)
+        let storage = try await openStorage(configuration.database, hub: hub, logger: logger)
+        let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
+        let publicURL = PublicURL(configuration.effectivePublicURL)
+        let service = ChatService(
+            repository: storage.repository,
+            tokens: tokens,
+            passwords: PasswordHasher(cost: configuration.bcryptCost),
+            hub: hub,
+            clock: clock,
+            rateLimits: RateLimits(configuration),
+            metrics: metrics,
+            publicBase: publicURL
+        )
+        let auth = AuthMiddleware(tokens: tokens)
+        let realtime = RealtimeController(
+            service: service,
+            hub: hub,
+            auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
+            maxFrameSize: configuration.maxFrameSize,
+            allowedOrigins: configuration.effectiveAllowedOrigins,
+            clock: clock
+        )
+        shutdown.add {
+            await hub.closeAll(code: RealtimeController.goingAwayCode, reason: "server shutting down", timeout: .seconds(3))
+        }
+
+        let router = Router(context: ChatRequestContext.self)
+        router.add(middleware: ShutdownMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.addRoutes(HealthController().endpoints, atPath: "/healthz")
+        router.addRoutes(MetricsController(metrics: metrics).endpoints, atPath: "/metrics")
+        router.addRoutes(OpenAPIController().endpoints, atPath: "/openapi.json")
+        router.addRoutes(AuthController(service: service, auth: auth, trustedProxies: configuration.trustedProxies).endpoints)
+        router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
+        router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
+        let invites = InviteController(service: service, auth: auth)
+        router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
+        router.addRoutes(invites.acceptEndpoints, atPath: "/invites")
+        router.addRoutes(realtime.endpoints, atPath: "/ws")
+        router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
+
+        var metadata: Logger.Metadata = ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
+        if let instance = storage.instanceID { metadata["instance"] = "\(instance)" }
+        logger.info("chat-server configured", metadata: metadata)
+        self.router = router
+        self.realtime = realtime
+        self.storage = storage
+        self.publicURL = publicURL
+        self.logger = logger
+    }
+}
+
 /// The repository of the configured backend, the services it runs, and what must happen before the server
 /// accepts requests (PostgreSQL migrations, which need the pool running).
-private struct Storage {
+struct Storage {
     var repository: any ChatRepository
     var services: [any Service]
     var prepare: (@Sendable () async throws -> Void)?
@@ -110,7 +136,7 @@ private struct Storage {
     var instanceID: String?
 }
 
-private func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
+func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
     switch location {
     case .sqliteFile(let path):
         let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
@@ -147,7 +173,14 @@ private func resolveSecret(_ configuration: ServerConfiguration, logger: Logger)
 
 /// Runs until graceful shutdown, then closes a resource (after the HTTP server has stopped).
 struct ClosingService: Service {
-    let close: @Sendable () async -> Void
+    let closeResource: @Sendable () async -> Void
+
+    init(_ close: @escaping @Sendable () async -> Void) {
+        self.closeResource = close
+    }
+
+    /// Closes the resource now.
+    func close() async { await self.closeResource() }
 
     func run() async throws {
         try? await gracefulShutdown()

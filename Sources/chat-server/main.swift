@@ -33,11 +33,21 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Base URL of invite links (env PUBLIC_URL).") var publicURL: String?
     @Option(help: "Log level (env LOG_LEVEL).") var logLevel: String?
     @Option(help: "bcrypt cost, 10–31 (env BCRYPT_COST).") var bcryptCost: String?
+    @Option(help: "on or off (env RATE_LIMITS).") var rateLimits: String?
+    @Option(help: "Sign-ins per address, BURST/PER_MINUTE (env RATE_LIMIT_AUTH_IP).") var rateLimitAuthIp: String?
+    @Option(help: "Logins per account, BURST/PER_MINUTE (env RATE_LIMIT_AUTH_ACCOUNT).") var rateLimitAuthAccount: String?
+    @Option(help: "Messages per user, BURST/PER_MINUTE (env RATE_LIMIT_MESSAGES).") var rateLimitMessages: String?
+    @Option(help: "Proxies that set X-Forwarded-For (env TRUST_PROXY).") var trustProxy: String?
+    @Option(help: "Browser origins allowed on /ws (env ALLOWED_ORIGINS).") var allowedOrigins: String?
+    @Option(help: "Events queued per WebSocket reader (env WS_QUEUE_LIMIT).") var wsQueueLimit: String?
 
     func run() async throws {
         let flags = [
             "HOST": self.host, "PORT": self.port, "DATABASE_URL": self.databaseURL, "JWT_SECRET": self.jwtSecret,
-            "PUBLIC_URL": self.publicURL, "LOG_LEVEL": self.logLevel, "BCRYPT_COST": self.bcryptCost,
+            "PUBLIC_URL": self.publicURL, "LOG_LEVEL": self.logLevel, "BCRYPT_COST": self.bcryptCost, "RATE_LIMITS": self.rateLimits,
+            "RATE_LIMIT_AUTH_IP": self.rateLimitAuthIp, "RATE_LIMIT_AUTH_ACCOUNT": self.rateLimitAuthAccount,
+            "RATE_LIMIT_MESSAGES": self.rateLimitMessages, "TRUST_PROXY": self.trustProxy, "ALLOWED_ORIGINS": self.allowedOrigins,
+            "WS_QUEUE_LIMIT": self.wsQueueLimit,
         ].compactMapValues { $0 }
         do {
             let dotEnv: [String: String]
@@ -80,7 +90,6 @@ extension ChatServerCommand {
         let group = ServiceGroup(configuration: configuration)
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
             tasks.addTask {
                 for await _ in signals {
                     app.logger.notice("Stopping")
@@ -89,7 +98,7 @@ extension ChatServerCommand {
                     return
                 }
             }
-            try await tasks.next()
+            try await group.run()
             tasks.cancelAll()
         }
     }

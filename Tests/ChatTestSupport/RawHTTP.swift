@@ -25,10 +25,11 @@ public enum RawHTTP {
     public static func converse(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> Answer {
         // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
         try await Self.onThread {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            // Close-on-exec: a child process spawned meanwhile by another test must not keep the connection open.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed") }
             defer { close(fd) }
-            var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+            var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)

@@ -17,6 +17,7 @@ extension ServerConfiguration {
         ("RATE_LIMIT_MESSAGES", "messages per user, BURST/PER_MINUTE (30/600)"),
         ("TRUST_PROXY", "proxies in front that set X-Forwarded-For (default 0:\nthe header is ignored)"),
         ("ALLOWED_ORIGINS", "browser origins allowed on /ws, comma-separated, or *\n(default: the origin of PUBLIC_URL)"),
+        ("WS_QUEUE_LIMIT", "events that may wait for one WebSocket reader before it\nis disconnected (default 1024)"),
     ]
 
     /// The settings as `--help` lists them, aligned, one per line (continuations indented).
@@ -105,6 +106,12 @@ extension ServerConfiguration {
                 }
             }
             configuration.allowedOrigins = list.map { $0 == "*" ? "*" : ServerConfiguration.origin(of: $0)! }
+        }
+        if let limit = value("WS_QUEUE_LIMIT") {
+            guard let number = Int(limit), (8...1_000_000).contains(number) else {
+                throw ConfigurationError("WS_QUEUE_LIMIT must be a number from 8 to 1000000 (got \"\(limit)\")")
+            }
+            configuration.outboundQueueLimit = number
         }
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {

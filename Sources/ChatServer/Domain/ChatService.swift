@@ -11,6 +11,7 @@ public struct ChatService: Sendable {
     let hub: RealtimeHub
     let clock: WallClock
     let rateLimits: RateLimits
+    let metrics: ServerMetrics
     /// The base of invite URLs, without a trailing slash.
     let publicBase: PublicURL
 
@@ -106,7 +107,8 @@ public struct ChatService: Sendable {
         _ = try await self.memberGroup(id: groupID, as: userID)
         let now = self.clock.now()
         let token = InviteToken.generate()
-        let expiry = Timestamp.truncated(now.addingTimeInterval(hours * 3600))
+        // A lifetime of a split second still ends after the invite's creation, at the store's millisecond grain.
+        let expiry = max(Timestamp.truncated(now.addingTimeInterval(hours * 3600)), now.addingTimeInterval(0.001))
         let invite = NewInvite(
             id: UUIDv7.make(at: now),
             tokenHash: token.hash,
@@ -171,7 +173,9 @@ public struct ChatService: Sendable {
         let clientID = try Validation.clientID(clientID)
         let now = self.clock.now()
         let draft = MessageDraft(id: UUIDv7.make(at: now), groupID: groupID, senderID: userID, text: text, clientID: clientID, createdAt: now)
-        return try await self.repository.appendMessage(draft)
+        let result = try await self.repository.appendMessage(draft)
+        if case .created = result { self.metrics.messageStored() }
+        return result
     }
 
     /// One page of a group's history.

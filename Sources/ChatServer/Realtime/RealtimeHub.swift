@@ -52,10 +52,12 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// The most frames a connection may have waiting.
     public let queueLimit: Int
     private let logger: Logger
+    private let metrics: ServerMetrics?
 
-    public init(queueLimit: Int = 1024, logger: Logger) {
+    public init(queueLimit: Int = 1024, logger: Logger, metrics: ServerMetrics? = nil) {
         self.queueLimit = queueLimit
         self.logger = logger
+        self.metrics = metrics
         self.state = Mutex(State(queueLimit: queueLimit))
     }
 
@@ -72,6 +74,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             state.byUser[userID, default: []].insert(id)
             return id
         }
+        self.metrics?.connectionOpened()
         return (id, stream)
     }
 
@@ -117,6 +120,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Forgets a connection.
     public func unregister(_ id: ConnectionID) {
         self.state.withLock { Self.remove(id, from: &$0) }
+        self.metrics?.connectionClosed()
     }
 
     /// Asks one connection to close with `code`, after what is already queued for it.
@@ -161,12 +165,13 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Delivers committed events to the connections concerned, each encoded once.
     public func publish(_ events: [ChatEvent]) {
         for event in events {
+            let start = ContinuousClock.now
             let frame = Self.encode(event.serverEvent)
-            self.state.withLock { state in
+            let recipients = self.state.withLock { state -> Int in
                 let targets: Set<ConnectionID>
                 switch event {
                 case .messageCreated(let message):
-                    guard Self.firstDelivery(of: message, in: &state) else { return }
+                    guard Self.firstDelivery(of: message, in: &state) else { return 0 }
                     targets = state.byGroup[message.groupId] ?? []
                 case .memberJoined(let groupID, let user, _):
                     for id in state.byUser[user.id] ?? [] {
@@ -178,7 +183,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                     targets = (state.byGroup[groupID] ?? []).subtracting(state.byUser[user.id] ?? [])
                 }
                 for id in targets { Self.enqueue(frame, to: id, in: &state) }
+                return targets.count
             }
+            self.metrics?.fannedOut(recipients: recipients, in: .now - start)
         }
         self.cutOffOverflowed()
     }

@@ -65,7 +65,7 @@ struct ServerConfigurationTests {
         #expect(
             names == [
                 "PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST", "RATE_LIMITS", "RATE_LIMIT_AUTH_IP",
-                "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS",
+                "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS", "WS_QUEUE_LIMIT",
             ]
         )
     }

@@ -35,6 +35,9 @@ struct InviteTests {
             let invite = try await api.invite(bob.token, group: group.id, hours: 720, uses: 1000)
             #expect(invite.maxUses == 1000)
             #expect(try await api.invite(bob.token, group: group.id, hours: 0.5, uses: 1).maxUses == 1)
+            // The smallest positive lifetime is valid too (found by fuzzing: it used to end at creation).
+            let tiny = try await api.invite(bob.token, group: group.id, hours: 2.2250738585072014e-308)
+            #expect(tiny.expiresAt > tiny.createdAt)
             for hours in [0, -1, 720.5, 10_000] {
                 try expectError(
                     await api.call(.post, "/groups/\(group.id)/invites", token: ann.token, json: CreateInviteRequest(expiresInHours: hours)),

@@ -92,6 +92,11 @@ final class SQLiteStore: Sendable {
         try await self.queue.perform(body)
     }
 
+    /// How many transactions have committed how many writes: fewer transactions than writes is group commit.
+    func commitStatistics() async -> (batches: Int, writes: Int) {
+        (await self.queue.committedBatches, await self.queue.committedWrites)
+    }
+
     /// Closes every connection, once pending writes are done.
     func close() async {
         await self.queue.drain()

@@ -45,6 +45,9 @@ actor SQLiteWriteQueue {
     private var pending: [Job] = []
     private var flushing = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Transactions committed, and the writes they carried.
+    private(set) var committedBatches = 0
+    private(set) var committedWrites = 0
 
     init(connection: SQLiteConnection, sink: any ChatEventSink) {
         self.connection = connection
@@ -120,6 +123,8 @@ actor SQLiteWriteQueue {
             for job in batch { job.continuation.resume(throwing: error) }
             return
         }
+        self.committedBatches += 1
+        self.committedWrites += batch.count
         if !events.isEmpty { self.sink.publish(events) }
         for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
     }

@@ -1,0 +1,143 @@
+import ChatCore
+import ChatTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+@testable import ChatServer
+
+/// A clock tests move by hand, for rate limiters.
+final class ManualInstant: Sendable {
+    private let value = Mutex(ContinuousClock.now)
+    var now: ContinuousClock.Instant { self.value.withLock { $0 } }
+    func advance(_ duration: Duration) { self.value.withLock { $0 = $0 + duration } }
+}
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    @Test("a token bucket allows its burst, then one request per refill interval")
+    func bucket() {
+        let clock = ManualInstant()
+        let limiter = RateLimiter(RateLimit(burst: 3, perMinute: 60), clock: { clock.now })
+        #expect((0..<3).allSatisfy { _ in limiter.check("k") == nil })
+        let wait = limiter.check("k")
+        #expect(wait != nil && wait! <= .seconds(1) && wait! > .zero)
+        #expect(limiter.check("other") == nil, "keys are separate")
+        clock.advance(.seconds(1))
+        #expect(limiter.check("k") == nil)
+        #expect(limiter.check("k") != nil)
+    }
+
+    @Test("idle keys are forgotten, so memory stays bounded")
+    func sweeping() {
+        let clock = ManualInstant()
+        let limiter = RateLimiter(RateLimit(burst: 2, perMinute: 60), sweepThreshold: 100, clock: { clock.now })
+        for index in 0..<100 { _ = limiter.check("k\(index)") }
+        clock.advance(.seconds(5))
+        _ = limiter.check("new")
+        #expect(limiter.keyCount == 1)
+    }
+
+    @Test("login attempts for one account get 429 with Retry-After, from any address")
+    func loginPerAccount() async throws {
+        try await TestApp.run(changing: .init { $0.rateLimitsEnabled = true }) { api in
+            _ = try await api.register("ann@example.org", password: "right password")
+            var statuses: [Int] = []
+            for attempt in 0..<6 {
+                let response = try await api.call(
+                    .post,
+                    "/auth/login",
+                    json: LoginRequest(email: "ANN@example.org", password: "guess \(attempt)")
+                )
+                statuses.append(Int(response.status.code))
+                if response.status == .tooManyRequests {
+                    #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+                    try expectError(response, .tooManyRequests, "rate_limited")
+                }
+            }
+            // register counted once for the account; 4 more guesses are 401, then 429.
+            #expect(statuses == [401, 401, 401, 401, 429, 429])
+        }
+    }
+
+    @Test("sign-ins from one address are limited, and X-Forwarded-For counts only behind TRUST_PROXY")
+    func perAddress() async throws {
+        try await TestApp.run(
+            changing: .init {
+                $0.rateLimitsEnabled = true
+                $0.authRatePerAddress = RateLimit(burst: 3, perMinute: 1)
+            }
+        ) { api in
+            for index in 0..<3 {
+                // A forged X-Forwarded-For changes nothing without TRUST_PROXY.
+                #expect(try await api.call(.post, "/auth/guest", headers: [.init("X-Forwarded-For")!: "10.0.0.\(index)"]).status == .created)
+            }
+            try expectError(await api.call(.post, "/auth/guest", headers: [.init("X-Forwarded-For")!: "10.0.0.9"]), .tooManyRequests, "rate_limited")
+        }
+        let behindProxy = ConfigurationChange { configuration in
+            configuration.rateLimitsEnabled = true
+            configuration.authRatePerAddress = RateLimit(burst: 1, perMinute: 1)
+            configuration.trustedProxies = 1
+        }
+        try await TestApp.run(changing: behindProxy) { (api: API) async throws in
+            // Behind one trusted proxy, the last address it appended is the client.
+            let first: HTTPFields = [.init("X-Forwarded-For")!: "203.0.113.9, 10.0.0.1"]
+            let second: HTTPFields = [.init("X-Forwarded-For")!: "203.0.113.9, 10.0.0.2"]
+            #expect(try await api.call(.post, "/auth/guest", headers: first).status == .created)
+            #expect(try await api.call(.post, "/auth/guest", headers: second).status == .created)
+            #expect(try await api.call(.post, "/auth/guest", headers: first).status == .tooManyRequests)
+        }
+    }
+
+    @Test("with the default limits, a burst of 20 messages passes")
+    func defaultBurst() async throws {
+        try await TestApp.run(
+            changing: .init {
+                $0 = TestApp.configuration(databasePath: $0.database.description)
+                $0.rateLimitsEnabled = true
+            }
+        ) {
+            (api: API) async throws in
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            for index in 0..<20 { _ = try await api.send(ann.token, group: group.id, text: "burst \(index)") }
+        }
+        #expect(ServerConfiguration().messageRatePerUser.burst >= 20)
+    }
+
+    @Test("a flood gets 429 on REST, and rate_limited on the WebSocket")
+    func flood() async throws {
+        let tight = ConfigurationChange { configuration in
+            configuration.rateLimitsEnabled = true
+            configuration.messageRatePerUser = RateLimit(burst: 5, perMinute: 1)
+        }
+        try await TestApp.run(.live, changing: tight) { api in
+            let port = try #require(api.client.port)
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            for index in 0..<5 { _ = try await api.send(ann.token, group: group.id, text: "burst \(index)") }
+            let response = try await api.call(.post, "/groups/\(group.id)/messages", token: ann.token, json: SendMessageRequest(text: "one too many"))
+            try expectError(response, .tooManyRequests, "rate_limited")
+            #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let (socket, _) = try await WebSocketProbe.connect(port: port, token: ann.token)
+            try socket.send(.messageSend(groupId: group.id, text: "over the socket", clientId: "w-1"))
+            let error = try await socket.inbox.first { $0.eventError }
+            #expect(error.code == "rate_limited")
+            #expect(error.clientId == "w-1")
+            await socket.close()
+        }
+    }
+
+    @Test("RATE_LIMITS=off turns them all off")
+    func off() async throws {
+        let configuration = try ServerConfiguration.resolve(flags: [:], environment: ["RATE_LIMITS": "off"], dotEnv: [:])
+        #expect(!configuration.rateLimitsEnabled)
+        try await TestApp.run(changing: .init { $0.rateLimitsEnabled = false }) { api in
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            for index in 0..<60 { _ = try await api.send(ann.token, group: group.id, text: "m\(index)") }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import ChatCore
+import ChatTestSupport
+import Foundation
+import Logging
+import Testing
+
+@testable import ChatServer
+
+@Suite("SQLite durability settings and group commit")
+struct GroupCommitTests {
+    @Test("the database runs in WAL mode with synchronous=FULL")
+    func durability() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await SQLiteStore.open(location: .file(directory.path("d.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let journal = try await store.write { try await $0.connection.rows("PRAGMA journal_mode").first?.column("journal_mode")?.string }
+        let synchronous = try await store.write { try await $0.connection.rows("PRAGMA synchronous").first?.column("synchronous")?.integer }
+        await store.close()
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "FULL")
+    }
+
+    @Test("concurrent writes share transactions: fewer commits than writes, every write stored, seq gapless")
+    func batching() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await SQLiteStore.open(location: .file(directory.path("g.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let repository = SQLiteChatRepository(store: store)
+        let owner = User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date())
+        try await repository.insertUser(owner, passwordHash: nil)
+        let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
+        let before = await store.commitStatistics()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for index in 0..<200 {
+                tasks.addTask {
+                    _ = try await repository.appendMessage(
+                        MessageDraft(id: UUIDv7.make(), groupID: group.id, senderID: "u", text: "m\(index)", clientID: nil, createdAt: Date())
+                    )
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        let after = await store.commitStatistics()
+        let stored = try await repository.messages(in: group.id, after: 0, limit: 500)
+        await store.close()
+        #expect(after.writes - before.writes == 200)
+        #expect(after.batches - before.batches < 100, "\(after.batches - before.batches) commits for 200 writes")
+        #expect(stored.map(\.seq) == Array(1...200))
+    }
+
+    @Test("a failing write in a batch rolls back alone")
+    func isolation() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await SQLiteStore.open(location: .file(directory.path("i.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let repository = SQLiteChatRepository(store: store)
+        try await repository.insertUser(User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date()), passwordHash: nil)
+        let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
+        let outcomes = await withTaskGroup(of: Bool.self) { tasks in
+            for index in 0..<40 {
+                tasks.addTask {
+                    // Every fourth write is by a non-member, and fails inside the shared transaction.
+                    let sender = index % 4 == 0 ? "stranger" : "u"
+                    let draft = MessageDraft(id: UUIDv7.make(), groupID: group.id, senderID: sender, text: "m", clientID: nil, createdAt: Date())
+                    return (try? await repository.appendMessage(draft)) != nil
+                }
+            }
+            return await tasks.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        let stored = try await repository.messages(in: group.id, after: 0, limit: 100)
+        await store.close()
+        #expect(outcomes.filter { $0 }.count == 30)
+        #expect(stored.map(\.seq) == Array(1...30))
+    }
+}
