@@ -66,6 +66,7 @@ struct ChatServerCommand: AsyncParsableCommand {
                 handler.logLevel = configuration.logLevel
                 return handler
             }
+            Self.raiseOpenFilesLimit()
             let shutdown = ShutdownCoordinator()
             let app = try await buildApplication(configuration, shutdown: shutdown)
             try await Self.run(app, shutdown: shutdown)
@@ -101,6 +102,17 @@ extension ChatServerCommand {
             try await group.run()
             tasks.cancelAll()
         }
+    }
+}
+
+extension ChatServerCommand {
+    /// Raises the soft open-files limit to the hard one: each WebSocket holds a file descriptor, and the usual
+    /// soft limit (1,024) would cap the connections far below what the machine can hold.
+    static func raiseOpenFilesLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

@@ -69,4 +69,54 @@ struct GroupCommitTests {
         #expect(outcomes.filter { $0 }.count == 30)
         #expect(stored.map(\.seq) == Array(1...30))
     }
+
+    @Test("a message whose insert fails inside a batch gives its seq back: replays and reused clientIds leave no gap")
+    func insertFailureGivesSeqBack() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await SQLiteStore.open(location: .file(directory.path("r.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let repository = SQLiteChatRepository(store: store)
+        try await repository.insertUser(User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date()), passwordHash: nil)
+        let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
+        let other = try await repository.createGroup(id: "h", name: "H", owner: "u", at: Date())
+        _ = try await repository.appendMessage(
+            MessageDraft(id: UUIDv7.make(), groupID: other.id, senderID: "u", text: "elsewhere", clientID: "taken", createdAt: Date())
+        )
+        let outcomes = await withTaskGroup(of: String.self) { tasks in
+            for index in 0..<60 {
+                tasks.addTask {
+                    // A third reuse a clientId of this group (replays), a sixth the one used in the other group.
+                    let clientID = index % 6 == 0 ? "taken" : "c\(index % 20)"
+                    let draft = MessageDraft(
+                        id: UUIDv7.make(),
+                        groupID: group.id,
+                        senderID: "u",
+                        text: "m\(index)",
+                        clientID: clientID,
+                        createdAt: Date()
+                    )
+                    do {
+                        switch try await repository.appendMessage(draft) {
+                        case .created: return "created"
+                        case .replayed(let original): return original.clientId == clientID ? "replayed" : "wrong"
+                        }
+                    } catch let error as ChatError {
+                        return error.code
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await tasks.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        let stored = try await repository.messages(in: group.id, after: 0, limit: 100)
+        let lastSeq = try await repository.groups(of: "u").first { $0.id == group.id }?.lastSeq
+        await store.close()
+        // Indexes 1...59 not divisible by 6 use c0...c19: 20 distinct ids (c0, c6, c12, c18 only via other indexes).
+        let distinct = Set((0..<60).filter { $0 % 6 != 0 }.map { $0 % 20 }).count
+        #expect(outcomes["created"] == distinct)
+        #expect(outcomes["replayed"] == 60 - 10 - distinct)
+        #expect(outcomes["client_id_reused"] == 10)
+        #expect(stored.map(\.seq) == Array(1...Int64(distinct)))
+        #expect(lastSeq == Int64(distinct))
+    }
 }

@@ -211,45 +211,54 @@ struct SQLiteChatRepository: ChatRepository {
 
     // MARK: Messages
 
+    /// Two statements on the common path, with no savepoint of its own: the `seq` is taken (with the membership
+    /// check and the sender's name) and the row inserted. A failed insert gives the `seq` back, so the write leaves
+    /// nothing behind; a `clientId` already used is then answered with the original message.
     func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend {
-        try await self.store.write { transaction in
+        try await self.store.write(selfContained: true) { transaction in
             let connection = transaction.connection
-            if let clientID = draft.clientID,
-                let original = try await connection.rows(
-                    "\(SQLiteSQL.messageSelect) WHERE m.sender_id = ? AND m.client_id = ?",
-                    [.text(draft.senderID), .text(clientID)]
-                ).first.map(SQLiteSQL.message)
-            {
-                guard original.groupId == draft.groupID else { throw ChatError.clientIDReused }
-                return .replayed(original)
-            }
             guard
-                let sender = try await connection.rows(
+                let taken = try await connection.rows(
                     """
-                    SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
-                    WHERE m.group_id = ? AND m.user_id = ?
+                    UPDATE groups SET last_seq = last_seq + 1, last_activity_at = max(last_activity_at, ?)
+                    WHERE id = ? AND EXISTS (SELECT 1 FROM memberships WHERE group_id = ? AND user_id = ?)
+                    RETURNING last_seq, (SELECT display_name FROM users WHERE id = ?) AS display_name
                     """,
-                    [.text(draft.groupID), .text(draft.senderID)]
+                    [.date(draft.createdAt), .text(draft.groupID), .text(draft.groupID), .text(draft.senderID), .text(draft.senderID)]
                 ).first
             else { throw ChatError.groupNotFound }
-            guard
-                let seq = try await connection.rows(
-                    "UPDATE groups SET last_seq = last_seq + 1, last_activity_at = max(last_activity_at, ?) WHERE id = ? RETURNING last_seq",
-                    [.date(draft.createdAt), .text(draft.groupID)]
-                ).first?.int("last_seq")
-            else { throw ChatError.groupNotFound }
-            _ = try await connection.query(
-                "INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .text(draft.groupID), .integer(seq), .text(draft.id), .text(draft.senderID), .text(draft.text),
-                    .optionalText(draft.clientID), .date(draft.createdAt),
-                ]
-            )
+            let seq = try taken.int("last_seq")
+            do {
+                _ = try await connection.query(
+                    "INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .text(draft.groupID), .integer(seq), .text(draft.id), .text(draft.senderID), .text(draft.text),
+                        .optionalText(draft.clientID), .date(draft.createdAt),
+                    ]
+                )
+            } catch {
+                // Give the seq back, so that it stays gapless (no write of the batch ran in between).
+                do {
+                    _ = try await connection.query("UPDATE groups SET last_seq = last_seq - 1 WHERE id = ?", [.text(draft.groupID)])
+                } catch {
+                    throw SQLiteWriteQueue.BatchPoisoned()
+                }
+                if let clientID = draft.clientID,
+                    let original = try await connection.rows(
+                        "\(SQLiteSQL.messageSelect) WHERE m.sender_id = ? AND m.client_id = ?",
+                        [.text(draft.senderID), .text(clientID)]
+                    ).first.map(SQLiteSQL.message)
+                {
+                    guard original.groupId == draft.groupID else { throw ChatError.clientIDReused }
+                    return .replayed(original)
+                }
+                throw error
+            }
             let message = Message(
                 id: draft.id,
                 groupId: draft.groupID,
                 seq: Int64(seq),
-                sender: UserSummary(id: draft.senderID, displayName: try sender.text("display_name")),
+                sender: UserSummary(id: draft.senderID, displayName: try taken.text("display_name")),
                 text: draft.text,
                 createdAt: draft.createdAt,
                 clientId: draft.clientID

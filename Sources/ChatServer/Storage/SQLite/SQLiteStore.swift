@@ -88,8 +88,11 @@ final class SQLiteStore: Sendable {
 
     /// Runs `body` inside a write transaction that may be shared with other writes (group commit). It returns
     /// once the transaction is durably committed; if `body` throws, only its own changes are rolled back.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteTransaction) async throws -> T) async throws -> T {
-        try await self.queue.perform(body)
+    func write<T: Sendable>(
+        selfContained: Bool = false,
+        _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
+    ) async throws -> T {
+        try await self.queue.perform(selfContained: selfContained, body)
     }
 
     /// How many transactions have committed how many writes: fewer transactions than writes is group commit.

@@ -33,9 +33,14 @@ final class SQLiteTransaction: Sendable {
 /// resumed only after `COMMIT` returned; the events of the batch are published first, in commit order.
 actor SQLiteWriteQueue {
     private struct Job {
+        /// The write leaves nothing behind when it fails, so it needs no savepoint of its own.
+        let selfContained: Bool
         let body: @Sendable (SQLiteTransaction) async throws -> any Sendable
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
+
+    /// Thrown by a self-contained write that failed and could not undo what it did: the whole batch rolls back.
+    struct BatchPoisoned: Error {}
 
     /// The most writes committed together.
     static let maxBatch = 256
@@ -55,9 +60,14 @@ actor SQLiteWriteQueue {
     }
 
     /// Runs `body` in the next batch and returns its result once the batch is durable.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteTransaction) async throws -> T) async throws -> T {
+    /// A `selfContained` write promises to leave nothing behind when it fails (or to throw `BatchPoisoned`), and
+    /// so runs without a savepoint: two statements fewer on the hot path.
+    func perform<T: Sendable>(
+        selfContained: Bool = false,
+        _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
+    ) async throws -> T {
         let result = try await withCheckedThrowingContinuation { continuation in
-            self.pending.append(Job(body: { try await body($0) }, continuation: continuation))
+            self.pending.append(Job(selfContained: selfContained, body: { try await body($0) }, continuation: continuation))
             if !self.flushing {
                 self.flushing = true
                 Task { await self.flush() }
@@ -96,21 +106,29 @@ actor SQLiteWriteQueue {
             return
         }
         let useSavepoints = batch.count > 1
+        var poisoned = false
         for job in batch {
+            let savepoint = useSavepoints && !job.selfContained
             do {
-                if useSavepoints { _ = try await self.connection.query("SAVEPOINT write") }
+                if savepoint { _ = try await self.connection.query("SAVEPOINT write") }
                 let value = try await job.body(transaction)
-                if useSavepoints { _ = try await self.connection.query("RELEASE write") }
+                if savepoint { _ = try await self.connection.query("RELEASE write") }
                 events += transaction.takeEvents()
                 results.append(.success(value))
             } catch {
                 _ = transaction.takeEvents()
-                if useSavepoints {
+                if savepoint {
                     _ = try? await self.connection.query("ROLLBACK TO write")
                     _ = try? await self.connection.query("RELEASE write")
                 }
+                if error is BatchPoisoned { poisoned = true }
                 results.append(.failure(error))
             }
+        }
+        if poisoned {
+            _ = try? await self.connection.query("ROLLBACK")
+            for job in batch { job.continuation.resume(throwing: ChatError.internal("The write could not be completed: try again.")) }
+            return
         }
         do {
             if !useSavepoints, case .failure = results.first {

@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import ChatCore
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// What every scenario shares: the plan, the progress line, the load generator's event loops, and the servers
+/// it starts.
+final class Bench {
+    let options: BenchOptions
+    let plan: BenchPlan
+    let progress: Progress
+    /// The load generator's event loops: one per core, as the server has.
+    let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    let http: HTTPClient
+    /// Scratch space for the databases and logs of this run, removed at the end.
+    let workDirectory: URL
+    let openFilesLimit: Int
+    /// One signing secret for every chat-server of the run, so that tokens survive a restart.
+    private let jwtSecret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    private var warnedAboutDebug = false
+
+    init(options: BenchOptions) throws {
+        self.openFilesLimit = ProcessStats.raiseOpenFilesLimit()
+        self.options = options
+        self.plan = BenchPlan(options, openFilesLimit: self.openFilesLimit)
+        self.progress = Progress()
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        self.http = HTTPClient(eventLoopGroup: self.eventLoops, configuration: configuration)
+        self.workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chat-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: self.workDirectory, withIntermediateDirectories: true)
+        if options.server == nil, !FileManager.default.isExecutableFile(atPath: self.chatServerPath) {
+            throw BenchError("no chat-server at \(self.chatServerPath): build it (swift build -c release) or pass --server-binary")
+        }
+    }
+
+    /// The chat-server executable: `--server-binary`, else the one beside chat-bench.
+    var chatServerPath: String {
+        self.options.serverBinary ?? Self.executableDirectory.appendingPathComponent("chat-server").path
+    }
+
+    /// The folder of this executable.
+    static var executableDirectory: URL {
+        URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            .deletingLastPathComponent()
+    }
+
+    /// The chat-server to measure: `--server`, or a new one on a fresh SQLite database in `directory`.
+    func chatServer(in directory: String) async throws -> ServerHandle {
+        if let url = self.options.server { return ServerHandle(external: url, pid: self.options.serverPid) }
+        return try await self.startChatServer(in: directory)
+    }
+
+    /// Starts this machine's chat-server on the SQLite database in `directory` (created if new).
+    func startChatServer(in directory: String) async throws -> ServerHandle {
+        let folder = self.workDirectory.appendingPathComponent(directory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if self.chatServerPath.contains("/debug/"), !self.warnedAboutDebug {
+            self.warnedAboutDebug = true
+            self.progress.note("warning: \(self.chatServerPath) is a debug build; figures need `swift build -c release`")
+        }
+        return try await ServerHandle.launch(
+            executable: self.chatServerPath,
+            arguments: [],
+            environment: [
+                "DATABASE_URL": "sqlite://\(folder.path)/chat.sqlite", "RATE_LIMITS": "off", "LOG_LEVEL": "warning",
+                "JWT_SECRET": self.jwtSecret, "HOST": "127.0.0.1",
+            ],
+            logFile: folder.appendingPathComponent("server.log"),
+            http: self.http
+        )
+    }
+
+    /// Starts the bare WebSocket broadcaster (`chat-bench bare-server`), the baseline of fanout and connections.
+    func startBareServer() async throws -> ServerHandle {
+        let executable = Self.executableDirectory.appendingPathComponent("chat-bench").path
+        return try await ServerHandle.launch(
+            executable: FileManager.default.isExecutableFile(atPath: executable) ? executable : CommandLine.arguments[0],
+            arguments: ["bare-server"],
+            environment: [:],
+            logFile: self.workDirectory.appendingPathComponent("bare-server.log"),
+            http: self.http
+        )
+    }
+
+    /// Signs up `count` guests, a few at a time, showing progress.
+    func guests(_ count: Int, on server: ServerHandle, label: String) async throws -> [Member] {
+        let api = APIClient(baseURL: server.baseURL, http: self.http)
+        var members: [Member] = []
+        members.reserveCapacity(count)
+        try await withThrowingTaskGroup(of: Member.self) { group in
+            var started = 0
+            func startOne() {
+                let index = started
+                started += 1
+                group.addTask {
+                    let auth = try await BenchError.wrap("guest sign-up") { () async throws(APIError) in
+                        try await api.guest(displayName: "\(label) \(index)")
+                    }
+                    return Member(id: auth.user.id, token: auth.token)
+                }
+            }
+            while started < min(count, 32) { startOne() }
+            while let member = try await group.next() {
+                members.append(member)
+                if members.count % 500 == 0 { self.progress.update("\(label): \(members.count)/\(count) users signed up") }
+                if started < count { startOne() }
+            }
+        }
+        return members
+    }
+
+    /// Stops what the run started and removes its scratch space.
+    func shutdown() async throws {
+        try await self.http.shutdown()
+        try await self.eventLoops.shutdownGracefully()
+        try? FileManager.default.removeItem(at: self.workDirectory)
+    }
+}
+
+/// A signed-up user of the load.
+struct Member: Sendable {
+    let id: String
+    let token: String
+}
+
+/// A failure of the benchmark itself, said in one line.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+
+    /// Runs an API call, turning its typed error into a `BenchError` that says what was being done.
+    static func wrap<T>(_ what: String, _ call: () async throws(APIError) -> T) async throws -> T {
+        do { return try await call() } catch { throw BenchError("\(what): \(error)") }
+    }
+}

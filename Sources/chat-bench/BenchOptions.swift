@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+
+/// The options every scenario takes.
+struct BenchOptions: ParsableArguments {
+    @Flag(help: "Shorter phases and smaller sizes: every scenario together in under 3 minutes.")
+    var quick = false
+
+    @Flag(help: "Print one JSON object per scenario on stdout instead of a table.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Measure the chat-server running at this URL instead of starting one.", valueName: "url"))
+    var server: String?
+
+    @Option(help: ArgumentHelp("With --server: its process id, to report its memory and CPU share.", valueName: "pid"))
+    var serverPid: Int32?
+
+    @Option(help: ArgumentHelp("The chat-server executable to start (default: the one beside chat-bench).", valueName: "path"))
+    var serverBinary: String?
+
+    @Option(help: "Seconds of each measured phase (default 15; 5 with --quick).")
+    var seconds: Int?
+
+    @Option(help: "ingest: concurrent clients, each in its own group (default 64).")
+    var clients: Int?
+
+    @Option(help: "fanout: groups of 100 connected members (default 10; 4 with --quick).")
+    var groups: Int?
+
+    @Option(help: "connections: idle WebSockets (default: the open-files limit less 100; 2000 with --quick).")
+    var connections: Int?
+
+    @Option(help: "history: messages in the large group (default 1000000).")
+    var messages: Int?
+
+    func validate() throws {
+        if let server, URL(string: server)?.host == nil || !(server.hasPrefix("http://") || server.hasPrefix("https://")) {
+            throw ValidationError("--server must be an http:// or https:// URL (got \"\(server)\")")
+        }
+        if self.serverPid != nil, self.server == nil { throw ValidationError("--server-pid needs --server") }
+        for (name, value, minimum) in [
+            ("--seconds", self.seconds, 1), ("--clients", self.clients, 1), ("--groups", self.groups, 1),
+            ("--connections", self.connections, 1), ("--messages", self.messages, 100),
+        ] {
+            if let value, value < minimum { throw ValidationError("\(name) must be at least \(minimum) (got \(value))") }
+        }
+        if let binary = self.serverBinary, !FileManager.default.isExecutableFile(atPath: binary) {
+            throw ValidationError("--server-binary \(binary) is not an executable file")
+        }
+    }
+}
+
+/// The sizes and durations of one run, from the options and `--quick`.
+struct BenchPlan {
+    var seconds: Double
+    var warmup: Double
+    var ingestClients: Int
+    var fanoutGroups: Int
+    var fanoutMembers = 100
+    var fanoutWindow = 4
+    var connections: Int
+    var historyMessages: Int
+    var smallHistoryMessages = 10_000
+    var historyPages: Int
+    var pageSize = 50
+
+    init(_ options: BenchOptions, openFilesLimit: Int) {
+        self.seconds = Double(options.seconds ?? (options.quick ? 5 : 15))
+        self.warmup = options.quick ? 1 : 3
+        self.ingestClients = options.clients ?? 64
+        self.fanoutGroups = options.groups ?? (options.quick ? 4 : 10)
+        self.connections = options.connections ?? (options.quick ? 2000 : max(100, openFilesLimit - 100))
+        self.historyMessages = options.messages ?? 1_000_000
+        self.historyPages = options.quick ? 1000 : 5000
+    }
+}

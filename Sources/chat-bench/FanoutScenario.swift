@@ -1,0 +1,169 @@
+import ChatCore
+import Foundation
+
+/// `fanout`: groups of 100 connected members, one sender each. A closed loop finds the capacity (deliveries/s),
+/// then an open loop at half the baseline's capacity times each delivery from send to receipt. Baseline: the
+/// bare broadcaster under the same generator. Goals: capacity ≥ 0.5× the baseline, p99 ≤ 50 ms.
+struct FanoutScenario: Scenario {
+    static let name = "fanout"
+
+    func run(_ bench: Bench) async throws -> ScenarioResult {
+        let plan = bench.plan
+        let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
+
+        bench.progress.phase("fanout baseline: bare WebSocket broadcaster, \(groups) groups of \(members)")
+        let bare = try await bench.startBareServer()
+        let bareLoad = FanoutLoad(groups: Array(repeating: nil, count: groups), members: members)
+        let baseline: Capacity
+        do {
+            try await bareLoad.connect(to: bare, tokens: Array(repeating: Array(repeating: nil, count: members), count: groups), bench: bench)
+            baseline = try await self.capacity(of: bareLoad, server: bare, bench: bench, label: "fanout baseline")
+            bareLoad.disconnect()
+            await bare.stop()
+        } catch {
+            await bare.stop()
+            throw error
+        }
+
+        bench.progress.phase("fanout: starting chat-server, \(groups * members) members")
+        let server = try await bench.chatServer(in: "fanout")
+        do {
+            let result = try await self.measure(server: server, baseline: baseline, bench: bench)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func measure(server: ServerHandle, baseline: Capacity, bench: Bench) async throws -> ScenarioResult {
+        let plan = bench.plan
+        let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
+        let users = try await bench.guests(groups * members, on: server, label: "fanout")
+        let api = APIClient(baseURL: server.baseURL, http: bench.http)
+        var groupIDs: [String] = []
+        var tokens: [[String?]] = []
+        for g in 0..<groups {
+            let slice = Array(users[(g * members)..<((g + 1) * members)])
+            groupIDs.append(try await Self.makeGroup(owner: slice[0], members: slice.dropFirst(), api: api))
+            tokens.append(slice.map(\.token))
+            bench.progress.update("fanout: \(g + 1)/\(groups) groups formed")
+        }
+        let load = FanoutLoad(groups: groupIDs, members: members)
+        try await load.connect(to: server, tokens: tokens, bench: bench)
+        defer { load.disconnect() }
+        let capacity = try await self.capacity(of: load, server: server, bench: bench, label: "fanout")
+
+        // The open loop: messages on a timetable at half the baseline's capacity, spread over the senders.
+        let messagesPerSecond = baseline.deliveriesPerSecond / 2 / Double(members)
+        bench.progress.phase("fanout: open loop at \(Int(messagesPerSecond)) messages/s (half the baseline's capacity)")
+        let sentBefore = load.deliveries.load(ordering: .relaxed)
+        load.mode = .open
+        let interval = Double(groups) / messagesPerSecond * 1e9
+        let start = nowNanos() + 10_000_000
+        let recordFrom = start + UInt64(plan.warmup * 1e9)
+        let end = recordFrom + UInt64(plan.seconds * 1e9)
+        await withTaskGroup(of: Void.self) { group in
+            for flow in load.flows {
+                group.addTask {
+                    // Senders are staggered so that their messages do not all leave at once.
+                    var due = start + UInt64(interval * Double(flow.index) / Double(groups))
+                    while due < end {
+                        let now = nowNanos()
+                        if due > now { try? await Task.sleep(nanoseconds: due - now) }
+                        flow.send(due: due)
+                        due += UInt64(interval)
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: recordFrom - min(recordFrom, nowNanos()))
+                load.latency.start()
+            }
+        }
+        load.mode = .idle
+        await load.drain(timeout: .seconds(10))
+        load.latency.stop()
+        let missing = load.undelivered
+        let openDeliveries = load.deliveries.load(ordering: .relaxed) - sentBefore
+
+        var result = ScenarioResult(scenario: Self.name)
+        result.add("groups", groups)
+        result.add("members_per_group", members)
+        result.add("deliveries_per_s", capacity.deliveriesPerSecond, digits: 0)
+        result.add("baseline_deliveries_per_s", baseline.deliveriesPerSecond, digits: 0)
+        let ratio = capacity.deliveriesPerSecond / baseline.deliveriesPerSecond
+        result.add("ratio", ratio)
+        result.add("server_cpu_share", capacity.serverShare)
+        result.add("generator_cpu_share", capacity.generatorShare)
+        result.add("baseline_server_cpu_share", baseline.serverShare)
+        result.add("baseline_generator_cpu_share", baseline.generatorShare)
+        result.add("open_loop_messages_per_s", messagesPerSecond, digits: 0)
+        result.add("open_loop_deliveries", openDeliveries)
+        result.add("p50_ms", load.latency.milliseconds(at: 50))
+        result.add("p99_ms", load.latency.milliseconds(at: 99))
+        result.add("p999_ms", load.latency.milliseconds(at: 99.9))
+        result.add("messages_not_delivered", missing)
+        result.goal("goal_capacity", "capacity ≥ 0.5 × baseline", met: ratio >= 0.5)
+        let p99 = load.latency.milliseconds(at: 99)
+        result.goal("goal_p99", "p99 ≤ 50 ms at half the baseline's capacity", met: p99.map { $0 <= 50 && missing == 0 })
+        return result
+    }
+
+    /// Deliveries per second with `window` messages in flight per sender, and the CPU shares meanwhile.
+    private func capacity(of load: FanoutLoad, server: ServerHandle, bench: Bench, label: String) async throws -> Capacity {
+        let plan = bench.plan
+        bench.progress.phase("\(label): closed loop, \(plan.fanoutWindow) messages in flight per sender")
+        load.mode = .closed
+        for flow in load.flows {
+            for _ in 0..<plan.fanoutWindow { flow.send(due: nowNanos()) }
+        }
+        try await Task.sleep(for: .milliseconds(Int64(plan.warmup * 1000)))
+        let before = load.deliveries.load(ordering: .relaxed)
+        let cpu = CPUMeter(server: server)
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(Int64(plan.seconds * 1000)) {
+            try await Task.sleep(for: .seconds(1))
+            let rate = Double(load.deliveries.load(ordering: .relaxed) - before) / (ContinuousClock.now - start).seconds
+            bench.progress.update("\(label): \(Int(rate)) deliveries/s")
+        }
+        let delivered = load.deliveries.load(ordering: .relaxed) - before
+        let elapsed = (ContinuousClock.now - start).seconds
+        let shares = cpu.shares()
+        load.mode = .idle
+        await load.drain(timeout: .seconds(10))
+        if load.closedSockets.load(ordering: .relaxed) > 0 {
+            throw BenchError("\(label): \(load.closedSockets.load(ordering: .relaxed)) sockets were closed by the server")
+        }
+        return Capacity(deliveriesPerSecond: Double(delivered) / elapsed, serverShare: shares.server, generatorShare: shares.generator)
+    }
+
+    /// Creates a group owned by `owner`, and has every other member join it through one invite.
+    static func makeGroup(owner: Member, members: ArraySlice<Member>, api: APIClient) async throws -> String {
+        let ownerAPI = api.authenticated(owner.token)
+        let group = try await BenchError.wrap("create a group") { () async throws(APIError) in try await ownerAPI.createGroup(name: "fanout") }
+        guard !members.isEmpty else { return group.id }
+        let invite = try await BenchError.wrap("create an invite") { () async throws(APIError) in
+            try await ownerAPI.createInvite(groupID: group.id, expiresInHours: 1, uses: members.count)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for member in members {
+                tasks.addTask {
+                    _ = try await BenchError.wrap("accept an invite") { () async throws(APIError) in
+                        try await api.authenticated(member.token).acceptInvite(invite.token)
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        return group.id
+    }
+}
+
+/// A closed loop's result.
+struct Capacity {
+    let deliveriesPerSecond: Double
+    let serverShare: Double?
+    let generatorShare: Double?
+}

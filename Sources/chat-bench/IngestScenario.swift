@@ -1,0 +1,189 @@
+import ChatCore
+import Foundation
+import NIOCore
+import Synchronization
+
+/// `ingest`: N clients, each in its own group, send over the WebSocket as fast as acknowledgements allow, one
+/// message in flight each. Baseline: `SQLiteBaseline`. Goal: ratio ≥ 0.5.
+struct IngestScenario: Scenario {
+    static let name = "ingest"
+
+    func run(_ bench: Bench) async throws -> ScenarioResult {
+        let plan = bench.plan
+        let baseline = try await self.baseline(bench)
+
+        bench.progress.phase("ingest: starting chat-server, \(plan.ingestClients) clients")
+        let server = try await bench.chatServer(in: "ingest")
+        defer { Task { await server.stop() } }
+        let members = try await bench.guests(plan.ingestClients, on: server, label: "ingest")
+        let api = APIClient(baseURL: server.baseURL, http: bench.http)
+        var groupIDs: [String] = []
+        for member in members {
+            let group = try await BenchError.wrap("create a group") { () async throws(APIError) in
+                try await api.authenticated(member.token).createGroup(name: "ingest")
+            }
+            groupIDs.append(group.id)
+        }
+
+        let load = IngestLoad()
+        var clients: [IngestClient] = []
+        for (index, member) in members.enumerated() {
+            clients.append(
+                try await IngestClient.connect(index: index, groupID: groupIDs[index], member: member, server: server, load: load, bench: bench)
+            )
+        }
+        try await load.waitUntilReady(clients.count)
+        for client in clients { client.sendNext() }
+
+        bench.progress.phase("ingest: warming up for \(Int(plan.warmup)) s")
+        try await Task.sleep(for: .milliseconds(Int64(plan.warmup * 1000)))
+        load.latency.start()
+        let acknowledgedBefore = load.acknowledged.load(ordering: .relaxed)
+        let cpu = CPUMeter(server: server)
+        let start = ContinuousClock.now
+        bench.progress.phase("ingest: measuring for \(Int(plan.seconds)) s")
+        while ContinuousClock.now - start < .milliseconds(Int64(plan.seconds * 1000)) {
+            try await Task.sleep(for: .seconds(1))
+            let sent = load.acknowledged.load(ordering: .relaxed) - acknowledgedBefore
+            bench.progress.update("ingest: \(Int(Double(sent) / (ContinuousClock.now - start).seconds)) messages/s")
+        }
+        let acknowledged = load.acknowledged.load(ordering: .relaxed) - acknowledgedBefore
+        let elapsed = (ContinuousClock.now - start).seconds
+        let shares = cpu.shares()
+        load.latency.stop()
+        load.running.store(false, ordering: .relaxed)
+        try await Task.sleep(for: .milliseconds(300))
+        for client in clients { client.socket.close() }
+        await server.stop()
+
+        let rate = Double(acknowledged) / elapsed
+        var result = ScenarioResult(scenario: Self.name)
+        result.add("clients", plan.ingestClients)
+        result.add("seconds", elapsed, digits: 1)
+        result.add("messages_per_s", rate, digits: 0)
+        result.add("ack_p50_ms", load.latency.milliseconds(at: 50))
+        result.add("ack_p99_ms", load.latency.milliseconds(at: 99))
+        result.add("errors", load.errors.load(ordering: .relaxed))
+        result.add("baseline_rows_per_s", baseline, digits: 0)
+        let ratio = baseline.map { rate / $0 }
+        result.add("ratio", ratio)
+        result.add("server_cpu_share", shares.server)
+        result.add("generator_cpu_share", shares.generator)
+        result.goal("goal_ratio", "ratio ≥ 0.5", met: ratio.map { $0 >= 0.5 })
+        return result
+    }
+
+    /// The native insert loop, on a database that this machine's chat-server migrated, with a user and a group
+    /// it created; nil when there is no chat-server executable here (with `--server`).
+    private func baseline(_ bench: Bench) async throws -> Double? {
+        guard FileManager.default.isExecutableFile(atPath: bench.chatServerPath) else {
+            bench.progress.note("ingest: no chat-server executable here, so no SQLite baseline")
+            return nil
+        }
+        bench.progress.phase("ingest baseline: native SQLite inserts, \(SQLiteBaseline.rowsPerTransaction) rows per transaction")
+        let server = try await bench.startChatServer(in: "ingest-baseline")
+        let api = APIClient(baseURL: server.baseURL, http: bench.http)
+        let auth = try await BenchError.wrap("guest sign-up") { () async throws(APIError) in try await api.guest(displayName: "baseline") }
+        let group = try await BenchError.wrap("create a group") { () async throws(APIError) in
+            try await api.authenticated(auth.token).createGroup(name: "baseline")
+        }
+        await server.stop()
+        return try await SQLiteBaseline.rowsPerSecond(
+            path: bench.workDirectory.appendingPathComponent("ingest-baseline/chat.sqlite").path,
+            groupID: group.id,
+            senderID: auth.user.id,
+            seconds: bench.plan.seconds,
+            progress: bench.progress
+        )
+    }
+}
+
+/// Counters shared by every ingest client.
+final class IngestLoad: Sendable {
+    let latency = LatencyRecorder()
+    let acknowledged = Atomic<Int>(0)
+    let errors = Atomic<Int>(0)
+    let ready = Atomic<Int>(0)
+    let running = Atomic<Bool>(true)
+
+    /// Waits until `count` sockets got their `ready` event.
+    func waitUntilReady(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while self.ready.load(ordering: .relaxed) < count {
+            guard ContinuousClock.now < deadline else {
+                throw BenchError("only \(self.ready.load(ordering: .relaxed)) of \(count) sockets got ready")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// One sending client: one message in flight, the next sent when its acknowledgement arrives.
+final class IngestClient: Sendable {
+    private let index: Int
+    private let groupID: String
+    private let load: IngestLoad
+    private let state = Mutex<(sentAt: UInt64, count: Int, gotReady: Bool)>((0, 0, false))
+    private let connection = Mutex<BenchSocket?>(nil)
+
+    private init(index: Int, groupID: String, load: IngestLoad) {
+        self.index = index
+        self.groupID = groupID
+        self.load = load
+    }
+
+    /// The client's socket.
+    var socket: BenchSocket { self.connection.withLock { $0! } }
+
+    /// Connects `member`'s socket; `load.ready` counts it once its `ready` event arrived.
+    static func connect(
+        index: Int,
+        groupID: String,
+        member: Member,
+        server: ServerHandle,
+        load: IngestLoad,
+        bench: Bench
+    ) async throws -> IngestClient {
+        let client = IngestClient(index: index, groupID: groupID, load: load)
+        let socket = try await BenchSocket.connect(
+            host: server.host,
+            port: server.port,
+            path: "/ws",
+            token: member.token,
+            on: bench.eventLoops,
+            onText: { frame in client.received(frame) }
+        )
+        client.connection.withLock { $0 = socket }
+        return client
+    }
+
+    /// Sends the next message, remembering when.
+    func sendNext() {
+        let (count, now) = self.state.withLock { state -> (Int, UInt64) in
+            state.count += 1
+            state.sentAt = nowNanos()
+            return (state.count, state.sentAt)
+        }
+        let text = LoadMark.text(group: self.index, index: count, nanos: now)
+        self.socket.send(
+            #"{"type":"message:send","data":{"groupId":"\#(self.groupID)","text":"\#(text)","clientId":"ingest-\#(self.index)-\#(count)"}}"#
+        )
+    }
+
+    private func received(_ frame: ByteBuffer) {
+        let (sentAt, first) = self.state.withLock { state -> (UInt64, Bool) in
+            defer { state.gotReady = true }
+            return (state.sentAt, !state.gotReady)
+        }
+        if first {
+            self.load.ready.add(1, ordering: .relaxed)
+        } else if LoadMark.isAck(frame) {
+            self.load.latency.record(from: sentAt, to: nowNanos())
+            self.load.acknowledged.add(1, ordering: .relaxed)
+            if self.load.running.load(ordering: .relaxed) { self.sendNext() }
+        } else if LoadMark.isError(frame) {
+            self.load.errors.add(1, ordering: .relaxed)
+            if self.load.running.load(ordering: .relaxed) { self.sendNext() }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ChatCore
+import Foundation
+import NIOCore
+import SQLiteNIO
+
+/// The ingest baseline: a native SQLite insert loop on the schema chat-server creates, with its durability
+/// (WAL, `synchronous=FULL`, foreign keys on), 100 rows per transaction. Each row takes its `seq` from the
+/// group, as the schema's trigger demands, just as chat-server's insert does.
+enum SQLiteBaseline {
+    static let rowsPerTransaction = 100
+
+    /// Rows per second over `seconds`, on the database file at `path`, into `groupID` as `senderID`.
+    static func rowsPerSecond(path: String, groupID: String, senderID: String, seconds: Double, progress: Progress) async throws -> Double {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path))
+        defer { try? connection.close().wait() }
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+            _ = try await connection.query(pragma)
+        }
+        let text = LoadMark.text(group: 0, index: 0, nanos: nowNanos())
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int64(seconds * 1000))
+        var rows = 0
+        while ContinuousClock.now < end {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            for _ in 0..<Self.rowsPerTransaction {
+                let now = Date()
+                let milliseconds = SQLiteData.integer(Int(now.timeIntervalSince1970 * 1000))
+                guard
+                    let seq = try await connection.query(
+                        "UPDATE groups SET last_seq = last_seq + 1, last_activity_at = max(last_activity_at, ?) WHERE id = ? RETURNING last_seq",
+                        [milliseconds, .text(groupID)]
+                    ).first?.column("last_seq")?.integer
+                else { throw BenchError("the baseline's group \(groupID) is missing") }
+                _ = try await connection.query(
+                    "INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [.text(groupID), .integer(seq), .text(UUIDv7.make(at: now)), .text(senderID), .text(text), .text("b\(rows)"), milliseconds]
+                )
+                rows += 1
+            }
+            _ = try await connection.query("COMMIT")
+            progress.update("ingest baseline: \(rows) rows")
+        }
+        let elapsed = ContinuousClock.now - start
+        return Double(rows) / elapsed.seconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
+}
