@@ -89,24 +89,14 @@ final class Bench {
         let api = APIClient(baseURL: server.baseURL, http: self.http)
         var members: [Member] = []
         members.reserveCapacity(count)
-        try await withThrowingTaskGroup(of: Member.self) { group in
-            var started = 0
-            func startOne() {
-                let index = started
-                started += 1
-                group.addTask {
-                    let auth = try await BenchError.wrap("guest sign-up") { () async throws(APIError) in
-                        try await api.guest(displayName: "\(label) \(index)")
-                    }
-                    return Member(id: auth.user.id, token: auth.token)
-                }
+        try await concurrently(count) { index in
+            let auth = try await BenchError.wrap("guest sign-up") { () async throws(APIError) in
+                try await api.guest(displayName: "\(label) \(index)")
             }
-            while started < min(count, 32) { startOne() }
-            while let member = try await group.next() {
-                members.append(member)
-                if members.count % 500 == 0 { self.progress.update("\(label): \(members.count)/\(count) users signed up") }
-                if started < count { startOne() }
-            }
+            return Member(id: auth.user.id, token: auth.token)
+        } done: { member, done in
+            members.append(member)
+            if done % 500 == 0 { self.progress.update("\(label): \(done)/\(count) users signed up") }
         }
         return members
     }
@@ -133,5 +123,33 @@ struct BenchError: Error, CustomStringConvertible {
     /// Runs an API call, turning its typed error into a `BenchError` that says what was being done.
     static func wrap<T>(_ what: String, _ call: () async throws(APIError) -> T) async throws -> T {
         do { return try await call() } catch { throw BenchError("\(what): \(error)") }
+    }
+}
+
+/// Runs `work` for `0..<count` with at most `width` in flight; `done` gets each result as it comes, with how
+/// many are done so far.
+func concurrently<T: Sendable>(
+    _ count: Int,
+    width: Int = 32,
+    _ work: @escaping @Sendable (Int) async throws -> T,
+    done: (T, Int) -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        var started = 0
+        while started < min(count, width) {
+            let index = started
+            group.addTask { try await work(index) }
+            started += 1
+        }
+        var finished = 0
+        while let value = try await group.next() {
+            finished += 1
+            done(value, finished)
+            if started < count {
+                let index = started
+                group.addTask { try await work(index) }
+                started += 1
+            }
+        }
     }
 }

@@ -32,8 +32,8 @@ func runScenarios(_ scenarios: [any Scenario], options: BenchOptions) async thro
         do {
             let result = try await scenario.run(bench)
             bench.progress.clear()
-            print(options.json ? result.json : result.table)
-            fflush(stdout)
+            // Written at once, unbuffered, so that a reader of a pipe gets each result as soon as it is known.
+            FileHandle.standardOutput.write(Data(((options.json ? result.json : result.table) + "\n").utf8))
         } catch {
             bench.progress.clear()
             failures.append("\(type(of: scenario).name): \(error)")
@@ -44,51 +44,60 @@ func runScenarios(_ scenarios: [any Scenario], options: BenchOptions) async thro
     if !failures.isEmpty { throw ExitCode(1) }
 }
 
+/// A subcommand that runs scenarios with the shared options.
+protocol ScenarioCommand: AsyncParsableCommand {
+    var options: BenchOptions { get }
+    /// The scenarios it runs, in order.
+    static var scenarios: [any Scenario] { get }
+}
+
+extension ScenarioCommand {
+    func run() async throws { try await runScenarios(Self.scenarios, options: self.options) }
+}
+
 /// `chat-bench all`: every scenario in turn.
-struct AllCommand: AsyncParsableCommand {
+struct AllCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every scenario: ingest, fanout, connections, history.")
+    static var scenarios: [any Scenario] { [IngestScenario(), FanoutScenario(), ConnectionsScenario(), HistoryScenario()] }
     @OptionGroup var options: BenchOptions
-    func run() async throws {
-        try await runScenarios([IngestScenario(), FanoutScenario(), ConnectionsScenario(), HistoryScenario()], options: self.options)
-    }
 }
 
 /// `chat-bench ingest`.
-struct IngestCommand: AsyncParsableCommand {
+struct IngestCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Clients send messages as fast as acknowledgements allow; baseline: native SQLite inserts, 100 rows per transaction."
     )
+    static var scenarios: [any Scenario] { [IngestScenario()] }
     @OptionGroup var options: BenchOptions
-    func run() async throws { try await runScenarios([IngestScenario()], options: self.options) }
 }
 
 /// `chat-bench fanout`.
-struct FanoutCommand: AsyncParsableCommand {
+struct FanoutCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "fanout",
         abstract: "Groups of 100 connected members: capacity, then latency at half the baseline's; baseline: a bare broadcaster."
     )
+    static var scenarios: [any Scenario] { [FanoutScenario()] }
     @OptionGroup var options: BenchOptions
-    func run() async throws { try await runScenarios([FanoutScenario()], options: self.options) }
 }
 
 /// `chat-bench connections`.
-struct ConnectionsCommand: AsyncParsableCommand {
+struct ConnectionsCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "connections",
         abstract: "Idle authenticated WebSockets up to the open-files limit, and the server's memory per connection."
     )
+    static var scenarios: [any Scenario] { [ConnectionsScenario()] }
     @OptionGroup var options: BenchOptions
-    func run() async throws { try await runScenarios([ConnectionsScenario()], options: self.options) }
 }
 
 /// `chat-bench history`.
-struct HistoryCommand: AsyncParsableCommand {
+struct HistoryCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Random-depth cursor pages in a 1,000,000-message group, and in a 10,000-message one."
     )
+    static var scenarios: [any Scenario] { [HistoryScenario()] }
     @OptionGroup var options: BenchOptions
-    func run() async throws { try await runScenarios([HistoryScenario()], options: self.options) }
 }

@@ -14,26 +14,14 @@ struct ConnectionsScenario: Scenario {
     func run(_ bench: Bench) async throws -> ScenarioResult {
         let count = bench.plan.connections
         bench.progress.phase("connections baseline: \(count) idle sockets on the bare server")
-        let bare = try await bench.startBareServer()
-        let baseline: Held
-        do {
-            baseline = try await self.hold(count, tokens: [nil], on: bare, bench: bench, label: "connections baseline")
-            await bare.stop()
-        } catch {
-            await bare.stop()
-            throw error
+        let baseline = try await bench.startBareServer().stopping { bare in
+            try await self.hold(count, tokens: [nil], on: bare, bench: bench, label: "connections baseline")
         }
 
         bench.progress.phase("connections: \(count) idle authenticated sockets on chat-server")
-        let server = try await bench.chatServer(in: "connections")
-        let held: Held
-        do {
+        let held = try await bench.chatServer(in: "connections").stopping { server in
             let users = try await bench.guests(min(count, 1000), on: server, label: "connections")
-            held = try await self.hold(count, tokens: users.map(\.token), on: server, bench: bench, label: "connections")
-            await server.stop()
-        } catch {
-            await server.stop()
-            throw error
+            return try await self.hold(count, tokens: users.map(\.token), on: server, bench: bench, label: "connections")
         }
 
         var result = ScenarioResult(scenario: Self.name)

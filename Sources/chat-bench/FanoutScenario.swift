@@ -12,28 +12,16 @@ struct FanoutScenario: Scenario {
         let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
 
         bench.progress.phase("fanout baseline: bare WebSocket broadcaster, \(groups) groups of \(members)")
-        let bare = try await bench.startBareServer()
-        let bareLoad = FanoutLoad(groups: Array(repeating: nil, count: groups), members: members)
-        let baseline: Capacity
-        do {
-            try await bareLoad.connect(to: bare, tokens: Array(repeating: Array(repeating: nil, count: members), count: groups), bench: bench)
-            baseline = try await self.capacity(of: bareLoad, server: bare, bench: bench, label: "fanout baseline")
-            bareLoad.disconnect()
-            await bare.stop()
-        } catch {
-            await bare.stop()
-            throw error
+        let baseline = try await bench.startBareServer().stopping { bare in
+            let load = FanoutLoad(groups: Array(repeating: nil, count: groups), members: members)
+            try await load.connect(to: bare, tokens: Array(repeating: Array(repeating: nil, count: members), count: groups), bench: bench)
+            defer { load.disconnect() }
+            return try await self.capacity(of: load, server: bare, bench: bench, label: "fanout baseline")
         }
 
         bench.progress.phase("fanout: starting chat-server, \(groups * members) members")
-        let server = try await bench.chatServer(in: "fanout")
-        do {
-            let result = try await self.measure(server: server, baseline: baseline, bench: bench)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
+        return try await bench.chatServer(in: "fanout").stopping { server in
+            try await self.measure(server: server, baseline: baseline, bench: bench)
         }
     }
 

@@ -11,31 +11,28 @@ struct HistoryScenario: Scenario {
         let plan = bench.plan
         let sizes = [plan.historyMessages, plan.smallHistoryMessages]
         let (server, owner, groupIDs) = try await self.seeded(sizes, bench: bench)
-        do {
+        let latencies = try await server.stopping { server in
             var latencies: [LatencyRecorder] = []
             for (groupID, size) in zip(groupIDs, sizes) {
                 latencies.append(try await self.pages(in: groupID, of: size, token: owner.token, server: server, bench: bench))
             }
-            await server.stop()
-            var result = ScenarioResult(scenario: Self.name)
-            result.add("messages", plan.historyMessages)
-            result.add("small_messages", plan.smallHistoryMessages)
-            result.add("page_size", plan.pageSize)
-            result.add("pages", plan.historyPages)
-            result.add("page_p50_ms", latencies[0].milliseconds(at: 50), digits: 3)
-            result.add("page_p99_ms", latencies[0].milliseconds(at: 99), digits: 3)
-            result.add("small_p50_ms", latencies[1].milliseconds(at: 50), digits: 3)
-            result.add("small_p99_ms", latencies[1].milliseconds(at: 99), digits: 3)
-            let (large, small) = (latencies[0].milliseconds(at: 99), latencies[1].milliseconds(at: 99))
-            let ratio = large.flatMap { large in small.map { large / $0 } }
-            result.add("ratio", ratio)
-            result.goal("goal_p99", "page p99 ≤ 5 ms", met: large.map { $0 <= 5 })
-            result.goal("goal_ratio", "page p99 ≤ 3 × the small group's", met: ratio.map { $0 <= 3 })
-            return result
-        } catch {
-            await server.stop()
-            throw error
+            return latencies
         }
+        var result = ScenarioResult(scenario: Self.name)
+        result.add("messages", plan.historyMessages)
+        result.add("small_messages", plan.smallHistoryMessages)
+        result.add("page_size", plan.pageSize)
+        result.add("pages", plan.historyPages)
+        result.add("page_p50_ms", latencies[0].milliseconds(at: 50), digits: 3)
+        result.add("page_p99_ms", latencies[0].milliseconds(at: 99), digits: 3)
+        result.add("small_p50_ms", latencies[1].milliseconds(at: 50), digits: 3)
+        result.add("small_p99_ms", latencies[1].milliseconds(at: 99), digits: 3)
+        let (large, small) = (latencies[0].milliseconds(at: 99), latencies[1].milliseconds(at: 99))
+        let ratio = large.flatMap { large in small.map { large / $0 } }
+        result.add("ratio", ratio)
+        result.goal("goal_p99", "page p99 ≤ 5 ms", met: large.map { $0 <= 5 })
+        result.goal("goal_ratio", "page p99 ≤ 3 × the small group's", met: ratio.map { $0 <= 3 })
+        return result
     }
 
     /// A running server with one group per size, filled: straight into the SQLite file when this run starts the
@@ -114,24 +111,12 @@ struct HistoryScenario: Scenario {
     /// Sends `count` messages through the API, 32 at a time.
     private static func seedThroughAPI(_ groupID: String, count: Int, api: APIClient, bench: Bench) async throws {
         bench.progress.phase("history: sending \(count) messages through the API (use --messages for fewer)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var sent = 0
-            func sendOne() {
-                let index = sent
-                sent += 1
-                group.addTask {
-                    _ = try await BenchError.wrap("send a message") { () async throws(APIError) in
-                        try await api.sendMessage(groupID: groupID, text: "history message \(index)", clientID: nil)
-                    }
-                }
+        try await concurrently(count) { index in
+            _ = try await BenchError.wrap("send a message") { () async throws(APIError) in
+                try await api.sendMessage(groupID: groupID, text: "history message \(index)", clientID: nil)
             }
-            while sent < min(count, 32) { sendOne() }
-            var done = 0
-            while try await group.next() != nil {
-                done += 1
-                if done % 1000 == 0 { bench.progress.update("history: \(done)/\(count) messages sent") }
-                if sent < count { sendOne() }
-            }
+        } done: { _, done in
+            if done % 1000 == 0 { bench.progress.update("history: \(done)/\(count) messages sent") }
         }
     }
 }

@@ -90,6 +90,18 @@ final class ServerHandle: @unchecked Sendable {
         }
     }
 
+    /// Runs `body`, then stops the server, whether `body` threw or not.
+    func stopping<T>(after body: (ServerHandle) async throws -> T) async throws -> T {
+        do {
+            let value = try await body(self)
+            await self.stop()
+            return value
+        } catch {
+            await self.stop()
+            throw error
+        }
+    }
+
     /// The end of the server's log, for error messages.
     func logTail() -> String {
         guard let logFile, let text = try? String(contentsOf: logFile, encoding: .utf8) else { return "(no log)" }
