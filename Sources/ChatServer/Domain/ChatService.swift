@@ -168,15 +168,29 @@ public struct ChatService: Sendable {
 
     /// Stores a message and fans it out; a repeated `clientId` returns the original.
     func sendMessage(groupID: String, text: String, clientID: String?, from userID: String) async throws -> MessageAppend {
+        try await self.finish(self.submitMessage(groupID: groupID, text: text, clientID: clientID, from: userID))
+    }
+
+    /// The first half of `sendMessage`: checks the limits and the input, and queues the message (in call order
+    /// when `queuesMessagesInOrder`) without waiting for it to be durable; `finish` waits.
+    func submitMessage(groupID: String, text: String, clientID: String?, from userID: String) throws -> PendingWrite<MessageAppend> {
         try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
         let text = try Validation.messageText(text)
         let clientID = try Validation.clientID(clientID)
         let now = self.clock.now()
         let draft = MessageDraft(id: UUIDv7.make(at: now), groupID: groupID, senderID: userID, text: text, clientID: clientID, createdAt: now)
-        let result = try await self.repository.appendMessage(draft)
+        return self.repository.submitMessage(draft)
+    }
+
+    /// The second half of `sendMessage`: the message once durable.
+    func finish(_ pending: PendingWrite<MessageAppend>) async throws -> MessageAppend {
+        let result = try await pending.value
         if case .created = result { self.metrics.messageStored() }
         return result
     }
+
+    /// Whether messages submitted one after another are stored in that order without waiting in between.
+    var queuesMessagesInOrder: Bool { self.repository.queuesWritesInOrder }
 
     /// One page of a group's history.
     func messages(groupID: String, query: MessageQuery, as userID: String) async throws -> MessagePage {

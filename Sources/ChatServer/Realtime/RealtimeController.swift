@@ -25,6 +25,8 @@ struct RealtimeController {
     /// Close codes: 4001 asks the client to sign in again, 1001 means the server is going away.
     static let tokenExpiredCode: UInt16 = 4001
     static let goingAwayCode: UInt16 = 1001
+    /// Sends one connection may have queued and not yet acknowledged; the next frame waits for a slot.
+    static let maxSendsInFlight = 32
 
     /// Decides on a WebSocket upgrade request. A missing or bad token is answered with HTTP 401 and the usual
     /// JSON error body before any upgrade, and the connection is closed.
@@ -122,29 +124,45 @@ struct RealtimeController {
             let groups = try await self.service.groups(of: userID)
             self.hub.subscribe(id, to: groups.map(\.id))
             self.hub.ready(id, event: .ready(.init(user: user, groups: groups.map { .init(id: $0.id, lastSeq: $0.lastSeq) })))
-            for try await message in inbound.messages(maxSize: self.maxFrameSize) {
-                await self.handle(message, connection: id, user: user)
+            // Sends are queued in the order they arrive and acknowledged as they become durable, so that the
+            // next frame is read without waiting for the previous commit; at most `maxSendsInFlight` at once.
+            let window = SendWindow(limit: Self.maxSendsInFlight)
+            try await withThrowingDiscardingTaskGroup { sends in
+                for try await message in inbound.messages(maxSize: self.maxFrameSize) {
+                    guard let acknowledge = await self.handle(message, connection: id, user: user) else { continue }
+                    await window.acquire()
+                    sends.addTask {
+                        await acknowledge()
+                        window.release()
+                    }
+                }
             }
             group.cancelAll()
         }
         logger.debug("WebSocket closed", metadata: ["ws.id": "\(id)"])
     }
 
-    private func handle(_ message: WebSocketMessage, connection id: RealtimeHub.ConnectionID, user: User) async {
+    /// Handles one frame. For a send queued in order, returns what remains to do (await the commit, then
+    /// acknowledge), for the caller to run concurrently.
+    private func handle(
+        _ message: WebSocketMessage,
+        connection id: RealtimeHub.ConnectionID,
+        user: User
+    ) async -> (@Sendable () async -> Void)? {
         guard case .text(let text) = message else {
             self.hub.send(.error(.init(code: "invalid_frame", message: "Frames must be JSON text.")), to: id)
-            return
+            return nil
         }
         let event: ClientEvent
         do {
             event = try ChatJSON.decoder.decode(ClientEvent.self, from: Data(text.utf8))
         } catch let error as ClientEvent.UnknownType {
             self.hub.send(.error(.init(code: "unknown_event", message: "Unknown event type \"\(error.type.prefix(64))\".")), to: id)
-            return
+            return nil
         } catch {
             let message = "Expected {\"type\": \"...\", \"data\": {...}} with the event's fields."
             self.hub.send(.error(.init(code: "invalid_frame", message: message)), to: id)
-            return
+            return nil
         }
         switch event {
         case .roomJoin(let groupID):
@@ -156,12 +174,27 @@ struct RealtimeController {
                 self.sendError(error, to: id)
             }
         case .messageSend(let groupID, let text, let clientID):
+            let pending: PendingWrite<MessageAppend>
             do {
-                let result = try await self.service.sendMessage(groupID: groupID, text: text, clientID: clientID, from: user.id)
-                self.hub.send(.messageAck(.init(clientId: clientID, message: result.message)), to: id)
+                pending = try self.service.submitMessage(groupID: groupID, text: text, clientID: clientID, from: user.id)
             } catch {
                 self.sendError(error, clientID: clientID, to: id)
+                return nil
             }
+            let acknowledge: @Sendable () async -> Void = {
+                do {
+                    let result = try await self.service.finish(pending)
+                    self.hub.send(.messageAck(.init(clientId: clientID, message: result.message)), to: id)
+                } catch {
+                    self.sendError(error, clientID: clientID, to: id)
+                }
+            }
+            // A backend that does not queue in order must finish each send before the next one starts.
+            guard self.service.queuesMessagesInOrder else {
+                await acknowledge()
+                return nil
+            }
+            return acknowledge
         case .typing(let groupID):
             do {
                 try await self.service.typing(groupID: groupID, user: user.summary)
@@ -169,6 +202,7 @@ struct RealtimeController {
                 self.sendError(error, to: id)
             }
         }
+        return nil
     }
 
     private func sendError(_ error: any Error, clientID: String? = nil, to id: RealtimeHub.ConnectionID) {

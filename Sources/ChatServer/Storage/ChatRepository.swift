@@ -40,6 +40,11 @@ public protocol ChatRepository: Sendable {
     /// Appends a message with the group's next `seq` in the same transaction. Throws `group_not_found` when
     /// the sender is not a member. A repeated `clientId` from the same sender returns the original message.
     func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend
+    /// Whether `submitMessage` queues messages in the order of the calls, so that a caller may queue the next
+    /// before the previous is durable and still get increasing `seq`s.
+    var queuesWritesInOrder: Bool { get }
+    /// Starts `appendMessage` and returns at once; in call order when `queuesWritesInOrder`.
+    func submitMessage(_ draft: MessageDraft) -> PendingWrite<MessageAppend>
     /// Delivers an event that is not stored (typing) to every instance's sockets.
     func broadcast(_ event: ChatEvent) async throws
     /// Up to `limit` messages with `seq < before` (or the newest when `before` is nil), in ascending `seq`.
@@ -98,6 +103,14 @@ public struct MessageDraft: Sendable {
     public var text: String
     public var clientID: String?
     public var createdAt: Date
+}
+
+extension ChatRepository {
+    public var queuesWritesInOrder: Bool { false }
+
+    public func submitMessage(_ draft: MessageDraft) -> PendingWrite<MessageAppend> {
+        .running { try await self.appendMessage(draft) }
+    }
 }
 
 /// What appending a message did.

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import Logging
+import SQLiteNIO
 import Testing
 
 @testable import ChatServer
@@ -105,6 +106,34 @@ struct RealtimeTests {
             #expect(try await api.page(ann.token, group: group.id).messages.count == 1)
             await annSocket.close()
             await bobSocket.close()
+        }
+    }
+
+    @Test("sends on one socket are queued in order without waiting for each commit, and acknowledged in that order")
+    func pipelinedSends() async throws {
+        try await TestApp.run(.live) { api in
+            let port = try #require(api.client.port)
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            let (socket, _) = try await WebSocketProbe.connect(port: port, token: ann.token)
+            // Hold the database's write lock, so that no send can commit meanwhile.
+            let blocker = try await SQLiteConnection.open(storage: .file(path: api.databasePath))
+            _ = try await blocker.query("BEGIN IMMEDIATE")
+            for index in 0..<10 { try socket.send(.messageSend(groupId: group.id, text: "m\(index)", clientId: "c\(index)")) }
+            try socket.send(.roomJoin(groupId: group.id))
+            // The reader went past the ten sends, none of them durable yet, to answer the room:join.
+            while true {
+                let event = try await socket.inbox.next()
+                #expect(event.ack == nil && event.message == nil, "nothing is acknowledged before the commit")
+                if event.roomJoined != nil { break }
+            }
+            _ = try await blocker.query("COMMIT")
+            try await blocker.close()
+            var acks: [ServerEvent.MessageAck] = []
+            for _ in 0..<10 { acks.append(try await socket.inbox.first(timeout: .seconds(15)) { $0.ack }) }
+            let seqByClientID = Dictionary(uniqueKeysWithValues: acks.map { ($0.clientId, $0.message.seq) })
+            #expect((0..<10).map { seqByClientID["c\($0)"] } == (1...10).map { Int64($0) }, "seq follows the order of the frames")
+            await socket.close()
         }
     }
 

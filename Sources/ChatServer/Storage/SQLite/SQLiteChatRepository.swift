@@ -215,7 +215,14 @@ struct SQLiteChatRepository: ChatRepository {
     /// check and the sender's name) and the row inserted. A failed insert gives the `seq` back, so the write leaves
     /// nothing behind; a `clientId` already used is then answered with the original message.
     func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend {
-        try await self.store.write(selfContained: true) { transaction in
+        try await self.submitMessage(draft).value
+    }
+
+    /// Writes are queued on the one writer connection in the order they are submitted.
+    var queuesWritesInOrder: Bool { true }
+
+    func submitMessage(_ draft: MessageDraft) -> PendingWrite<MessageAppend> {
+        self.store.submitWrite(selfContained: true) { transaction in
             let connection = transaction.connection
             guard
                 let taken = try await connection.rows(

@@ -95,9 +95,17 @@ final class SQLiteStore: Sendable {
         try await self.queue.perform(selfContained: selfContained, body)
     }
 
+    /// Queues a write behind every write submitted before, and returns at once; await its `value`.
+    func submitWrite<T: Sendable>(
+        selfContained: Bool = false,
+        _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
+    ) -> PendingWrite<T> {
+        self.queue.submit(selfContained: selfContained, body)
+    }
+
     /// How many transactions have committed how many writes: fewer transactions than writes is group commit.
     func commitStatistics() async -> (batches: Int, writes: Int) {
-        (await self.queue.committedBatches, await self.queue.committedWrites)
+        self.queue.statistics
     }
 
     /// Closes every connection, once pending writes are done.

@@ -31,12 +31,21 @@ final class SQLiteTransaction: Sendable {
 /// Writes that arrive while a batch is committing wait for the next batch, which then commits them all with
 /// one `fsync`. Each write runs under its own savepoint, so a failing write rolls back alone. Its caller is
 /// resumed only after `COMMIT` returned; the events of the batch are published first, in commit order.
-actor SQLiteWriteQueue {
-    private struct Job {
+/// Writes run in the order they were submitted: `submit` takes the queue's place at once.
+final class SQLiteWriteQueue: Sendable {
+    private struct Job: Sendable {
         /// The write leaves nothing behind when it fails, so it needs no savepoint of its own.
         let selfContained: Bool
         let body: @Sendable (SQLiteTransaction) async throws -> any Sendable
-        let continuation: CheckedContinuation<any Sendable, any Error>
+        let complete: @Sendable (Result<any Sendable, any Error>) -> Void
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var flushing = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var committedBatches = 0
+        var committedWrites = 0
     }
 
     /// Thrown by a self-contained write that failed and could not undo what it did: the whole batch rolls back.
@@ -47,52 +56,79 @@ actor SQLiteWriteQueue {
 
     private let connection: SQLiteConnection
     private let sink: any ChatEventSink
-    private var pending: [Job] = []
-    private var flushing = false
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Transactions committed, and the writes they carried.
-    private(set) var committedBatches = 0
-    private(set) var committedWrites = 0
+    private let state = Mutex(State())
 
     init(connection: SQLiteConnection, sink: any ChatEventSink) {
         self.connection = connection
         self.sink = sink
     }
 
-    /// Runs `body` in the next batch and returns its result once the batch is durable.
+    /// Transactions committed, and the writes they carried.
+    var statistics: (batches: Int, writes: Int) { self.state.withLock { ($0.committedBatches, $0.committedWrites) } }
+
+    /// Queues `body` for the next batch, behind every write submitted before, and returns at once.
     /// A `selfContained` write promises to leave nothing behind when it fails (or to throw `BatchPoisoned`), and
     /// so runs without a savepoint: two statements fewer on the hot path.
+    func submit<T: Sendable>(
+        selfContained: Bool = false,
+        _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
+    ) -> PendingWrite<T> {
+        let pending = PendingWrite<T>()
+        let job = Job(
+            selfContained: selfContained,
+            body: { try await body($0) },
+            complete: { result in pending.complete(result.map { $0 as! T }) }
+        )
+        let start = self.state.withLock { state -> Bool in
+            state.pending.append(job)
+            defer { state.flushing = true }
+            return !state.flushing
+        }
+        if start { Task { await self.flush() } }
+        return pending
+    }
+
+    /// Runs `body` in the next batch and returns its result once the batch is durable.
     func perform<T: Sendable>(
         selfContained: Bool = false,
         _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) async throws -> T {
-        let result = try await withCheckedThrowingContinuation { continuation in
-            self.pending.append(Job(selfContained: selfContained, body: { try await body($0) }, continuation: continuation))
-            if !self.flushing {
-                self.flushing = true
-                Task { await self.flush() }
-            }
-        }
-        return result as! T
+        try await self.submit(selfContained: selfContained, body).value
     }
 
     /// Waits until every queued write has been committed or failed.
     func drain() async {
-        guard self.flushing else { return }
-        await withCheckedContinuation { self.idleWaiters.append($0) }
+        await withCheckedContinuation { continuation in
+            let idle = self.state.withLock { state -> Bool in
+                if !state.flushing { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
     }
 
     private func flush() async {
-        while !self.pending.isEmpty {
-            let count = min(self.pending.count, Self.maxBatch)
-            let batch = Array(self.pending.prefix(count))
-            self.pending.removeFirst(count)
+        while true {
+            let batch = self.state.withLock { state -> [Job] in
+                let count = min(state.pending.count, Self.maxBatch)
+                defer { state.pending.removeFirst(count) }
+                return Array(state.pending.prefix(count))
+            }
+            if batch.isEmpty {
+                let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>]? in
+                    // A write may have arrived since the batch was taken: keep flushing then.
+                    guard state.pending.isEmpty else { return nil }
+                    state.flushing = false
+                    defer { state.idleWaiters = [] }
+                    return state.idleWaiters
+                }
+                guard let waiters else { continue }
+                for waiter in waiters { waiter.resume() }
+                return
+            }
             await self.commit(batch)
         }
-        self.flushing = false
-        let waiters = self.idleWaiters
-        self.idleWaiters = []
-        for waiter in waiters { waiter.resume() }
     }
 
     private func commit(_ batch: [Job]) async {
@@ -102,7 +138,7 @@ actor SQLiteWriteQueue {
         do {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
         } catch {
-            for job in batch { job.continuation.resume(throwing: error) }
+            for job in batch { job.complete(.failure(error)) }
             return
         }
         let useSavepoints = batch.count > 1
@@ -127,7 +163,7 @@ actor SQLiteWriteQueue {
         }
         if poisoned {
             _ = try? await self.connection.query("ROLLBACK")
-            for job in batch { job.continuation.resume(throwing: ChatError.internal("The write could not be completed: try again.")) }
+            for job in batch { job.complete(.failure(ChatError.internal("The write could not be completed: try again."))) }
             return
         }
         do {
@@ -138,12 +174,14 @@ actor SQLiteWriteQueue {
             }
         } catch {
             _ = try? await self.connection.query("ROLLBACK")
-            for job in batch { job.continuation.resume(throwing: error) }
+            for job in batch { job.complete(.failure(error)) }
             return
         }
-        self.committedBatches += 1
-        self.committedWrites += batch.count
+        self.state.withLock { state in
+            state.committedBatches += 1
+            state.committedWrites += batch.count
+        }
         if !events.isEmpty { self.sink.publish(events) }
-        for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+        for (job, result) in zip(batch, results) { job.complete(result) }
     }
 }
