@@ -35,9 +35,16 @@ final class Bench {
         }
     }
 
-    /// The chat-server executable: `--server-binary`, else the one beside chat-bench.
+    /// The chat-server executable: `--server-binary`, else the release build (even when chat-bench itself is a
+    /// debug build, as under `swift run`), else the one beside chat-bench.
     var chatServerPath: String {
-        self.options.serverBinary ?? Self.executableDirectory.appendingPathComponent("chat-server").path
+        if let binary = self.options.serverBinary { return binary }
+        let beside = Self.executableDirectory.appendingPathComponent("chat-server")
+        let release = Self.executableDirectory.deletingLastPathComponent().appendingPathComponent("release/chat-server")
+        if Self.executableDirectory.lastPathComponent == "debug", FileManager.default.isExecutableFile(atPath: release.path) {
+            return release.path
+        }
+        return beside.path
     }
 
     /// The folder of this executable.

@@ -15,7 +15,12 @@ struct BenchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --server: its process id, to report its memory and CPU share.", valueName: "pid"))
     var serverPid: Int32?
 
-    @Option(help: ArgumentHelp("The chat-server executable to start (default: the one beside chat-bench).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The chat-server executable to start (default: .build/release/chat-server, else the one beside chat-bench).",
+            valueName: "path"
+        )
+    )
     var serverBinary: String?
 
     @Option(help: "Seconds of each measured phase (default 15; 5 with --quick).")

@@ -8,8 +8,8 @@ struct ChatBench: AsyncParsableCommand {
         commandName: "chat-bench",
         abstract: "Measures chat-server's throughput, latency and memory against baselines run on the same machine.",
         discussion: """
-            Each scenario starts a chat-server (by default the one beside this executable: build both with \
-            `swift build -c release`) on a temporary SQLite database with RATE_LIMITS=off, and stops it at the \
+            Each scenario starts a chat-server (by default the release build: `swift build -c release --product \
+            chat-server`) on a temporary SQLite database with RATE_LIMITS=off, and stops it at the \
             end. --server URL measures a running server instead. Every figure is reported next to a baseline \
             measured in the same run, because the machine is shared: the goal is the ratio.
 
