@@ -57,11 +57,14 @@ final class SQLiteWriteQueue: Sendable {
     private let connection: SQLiteConnection
     private let sink: any ChatEventSink
     private let state = Mutex(State())
+    private let executor = WriterExecutor(name: "sqlite-writer")
 
     init(connection: SQLiteConnection, sink: any ChatEventSink) {
         self.connection = connection
         self.sink = sink
     }
+
+    deinit { self.executor.shutdown() }
 
     /// Transactions committed, and the writes they carried.
     var statistics: (batches: Int, writes: Int) { self.state.withLock { ($0.committedBatches, $0.committedWrites) } }
@@ -84,7 +87,7 @@ final class SQLiteWriteQueue: Sendable {
             defer { state.flushing = true }
             return !state.flushing
         }
-        if start { Task { await self.flush() } }
+        if start { Task(executorPreference: self.executor) { await self.flush() } }
         return pending
     }
 
