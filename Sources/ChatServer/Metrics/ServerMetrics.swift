@@ -81,22 +81,20 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        func record(_ status: HTTPResponse.Status) {
+            self.metrics.request(
+                method: request.method.rawValue,
+                route: context.endpointPath ?? "unknown",
+                status: Int(status.code),
+                duration: .now - start
+            )
+        }
         do {
             let response = try await next(request, context)
-            self.metrics.request(
-                method: request.method.rawValue,
-                route: context.endpointPath ?? "unknown",
-                status: Int(response.status.code),
-                duration: .now - start
-            )
+            record(response.status)
             return response
         } catch let error as any HTTPResponseError {
-            self.metrics.request(
-                method: request.method.rawValue,
-                route: context.endpointPath ?? "unknown",
-                status: Int(error.status.code),
-                duration: .now - start
-            )
+            record(error.status)
             throw error
         }
     }

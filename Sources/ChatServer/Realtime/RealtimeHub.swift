@@ -192,12 +192,13 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Records a message as delivered; `false` when it already was.
     private static func firstDelivery(of message: Message, in state: inout State) -> Bool {
-        var seen = state.delivered[message.groupId, default: []]
-        guard seen.insert(message.seq).inserted else { return false }
+        // Mutated in place: a copy of the set per message would cost up to 1,024 elements on the fan-out path.
+        guard state.delivered[message.groupId, default: []].insert(message.seq).inserted else { return false }
         let newest = max(state.knownSeq[message.groupId] ?? 0, message.seq)
         state.knownSeq[message.groupId] = newest
-        if seen.count > 1024 { seen = seen.filter { $0 > newest - 512 } }
-        state.delivered[message.groupId] = seen
+        if let seen = state.delivered[message.groupId], seen.count > 1024 {
+            state.delivered[message.groupId] = seen.filter { $0 > newest - 512 }
+        }
         return true
     }
 
