@@ -84,7 +84,7 @@ struct ConnectionsScenario: Scenario {
             }
             sockets += batchSockets
             opened += batch
-            try await Self.waitForFrames(ready, count: opened)
+            try await ready.wait(until: opened)
             if opened == Self.warmConnections, count > Self.warmConnections {
                 try await Task.sleep(for: .milliseconds(500))
                 rssBefore = server.residentBytes
@@ -100,20 +100,4 @@ struct ConnectionsScenario: Scenario {
         }
         return Held(connections: held, rssBytes: rssAfter, kilobytesPerConnection: perConnection)
     }
-
-    /// Waits until `count` sockets got a frame (`ready`).
-    private static func waitForFrames(_ ready: Counter, count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ready.value < count {
-            guard ContinuousClock.now < deadline else { throw BenchError("only \(ready.value) of \(count) sockets got ready") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-}
-
-/// A counter that event loops bump.
-final class Counter: Sendable {
-    private let atomic = Atomic<Int>(0)
-    func increment() { self.atomic.add(1, ordering: .relaxed) }
-    var value: Int { self.atomic.load(ordering: .relaxed) }
 }

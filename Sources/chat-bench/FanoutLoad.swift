@@ -18,8 +18,8 @@ final class FanoutLoad: Sendable {
     let flows: [FanoutFlow]
     let latency = LatencyRecorder()
     let deliveries = Atomic<Int>(0)
-    let ready = Atomic<Int>(0)
-    let closedSockets = Atomic<Int>(0)
+    let ready = Counter()
+    let closedSockets = Counter()
     private let modeValue = Atomic<Int>(Mode.idle.rawValue)
 
     init(groups: [String?], members: Int) {
@@ -46,7 +46,7 @@ final class FanoutLoad: Sendable {
                             token: token,
                             on: eventLoops,
                             onText: { [self] frame in self.received(frame, by: flow) },
-                            onClose: { [self] in self.closedSockets.add(1, ordering: .relaxed) }
+                            onClose: { [self] in self.closedSockets.increment() }
                         )
                         return (m, socket)
                     }
@@ -57,14 +57,7 @@ final class FanoutLoad: Sendable {
             }
             bench.progress.update("fanout: \(g + 1)/\(self.flows.count) groups connected")
         }
-        let expected = tokens.map(\.count).reduce(0, +)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while self.ready.load(ordering: .relaxed) < expected {
-            guard ContinuousClock.now < deadline else {
-                throw BenchError("only \(self.ready.load(ordering: .relaxed)) of \(expected) sockets got ready")
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await self.ready.wait(until: tokens.map(\.count).reduce(0, +))
     }
 
     /// Closes every socket.
@@ -85,7 +78,7 @@ final class FanoutLoad: Sendable {
         if LoadMark.isAck(frame) { return }
         guard let mark = LoadMark.find(in: frame) else {
             // The first frame of each socket is its `ready`.
-            if !LoadMark.isError(frame) { self.ready.add(1, ordering: .relaxed) }
+            if !LoadMark.isError(frame) { self.ready.increment() }
             return
         }
         self.latency.record(from: mark.nanos, to: nowNanos())

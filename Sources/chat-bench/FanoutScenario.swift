@@ -121,8 +121,8 @@ struct FanoutScenario: Scenario {
         let shares = cpu.shares()
         load.mode = .idle
         await load.drain(timeout: .seconds(10))
-        if load.closedSockets.load(ordering: .relaxed) > 0 {
-            throw BenchError("\(label): \(load.closedSockets.load(ordering: .relaxed)) sockets were closed by the server")
+        if load.closedSockets.value > 0 {
+            throw BenchError("\(label): \(load.closedSockets.value) sockets were closed by the server")
         }
         return Capacity(deliveriesPerSecond: Double(delivered) / elapsed, serverShare: shares.server, generatorShare: shares.generator)
     }
@@ -135,15 +135,12 @@ struct FanoutScenario: Scenario {
         let invite = try await BenchError.wrap("create an invite") { () async throws(APIError) in
             try await ownerAPI.createInvite(groupID: group.id, expiresInHours: 1, uses: members.count)
         }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for member in members {
-                tasks.addTask {
-                    _ = try await BenchError.wrap("accept an invite") { () async throws(APIError) in
-                        try await api.authenticated(member.token).acceptInvite(invite.token)
-                    }
-                }
+        let joiners = Array(members)
+        try await concurrently(joiners.count) { index in
+            _ = try await BenchError.wrap("accept an invite") { () async throws(APIError) in
+                try await api.authenticated(joiners[index].token).acceptInvite(invite.token)
             }
-            try await tasks.waitForAll()
+        } done: { _, _ in
         }
         return group.id
     }

@@ -32,22 +32,22 @@ struct IngestScenario: Scenario {
                 try await IngestClient.connect(index: index, groupID: groupIDs[index], member: member, server: server, load: load, bench: bench)
             )
         }
-        try await load.waitUntilReady(clients.count)
+        try await load.ready.wait(until: clients.count)
         for client in clients { client.sendNext() }
 
         bench.progress.phase("ingest: warming up for \(Int(plan.warmup)) s")
         try await Task.sleep(for: .milliseconds(Int64(plan.warmup * 1000)))
         load.latency.start()
-        let acknowledgedBefore = load.acknowledged.load(ordering: .relaxed)
+        let acknowledgedBefore = load.acknowledged.value
         let cpu = CPUMeter(server: server)
         let start = ContinuousClock.now
         bench.progress.phase("ingest: measuring for \(Int(plan.seconds)) s")
         while ContinuousClock.now - start < .milliseconds(Int64(plan.seconds * 1000)) {
             try await Task.sleep(for: .seconds(1))
-            let sent = load.acknowledged.load(ordering: .relaxed) - acknowledgedBefore
+            let sent = load.acknowledged.value - acknowledgedBefore
             bench.progress.update("ingest: \(Int(Double(sent) / (ContinuousClock.now - start).seconds)) messages/s")
         }
-        let acknowledged = load.acknowledged.load(ordering: .relaxed) - acknowledgedBefore
+        let acknowledged = load.acknowledged.value - acknowledgedBefore
         let elapsed = (ContinuousClock.now - start).seconds
         let shares = cpu.shares()
         load.latency.stop()
@@ -63,7 +63,7 @@ struct IngestScenario: Scenario {
         result.add("messages_per_s", rate, digits: 0)
         result.add("ack_p50_ms", load.latency.milliseconds(at: 50))
         result.add("ack_p99_ms", load.latency.milliseconds(at: 99))
-        result.add("errors", load.errors.load(ordering: .relaxed))
+        result.add("errors", load.errors.value)
         result.add("baseline_rows_per_s", baseline, digits: 0)
         let ratio = baseline.map { rate / $0 }
         result.add("ratio", ratio)
@@ -101,21 +101,10 @@ struct IngestScenario: Scenario {
 /// Counters shared by every ingest client.
 final class IngestLoad: Sendable {
     let latency = LatencyRecorder()
-    let acknowledged = Atomic<Int>(0)
-    let errors = Atomic<Int>(0)
-    let ready = Atomic<Int>(0)
+    let acknowledged = Counter()
+    let errors = Counter()
+    let ready = Counter()
     let running = Atomic<Bool>(true)
-
-    /// Waits until `count` sockets got their `ready` event.
-    func waitUntilReady(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while self.ready.load(ordering: .relaxed) < count {
-            guard ContinuousClock.now < deadline else {
-                throw BenchError("only \(self.ready.load(ordering: .relaxed)) of \(count) sockets got ready")
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
 }
 
 /// One sending client: one message in flight, the next sent when its acknowledgement arrives.
@@ -176,13 +165,13 @@ final class IngestClient: Sendable {
             return (state.sentAt, !state.gotReady)
         }
         if first {
-            self.load.ready.add(1, ordering: .relaxed)
+            self.load.ready.increment()
         } else if LoadMark.isAck(frame) {
             self.load.latency.record(from: sentAt, to: nowNanos())
-            self.load.acknowledged.add(1, ordering: .relaxed)
+            self.load.acknowledged.increment()
             if self.load.running.load(ordering: .relaxed) { self.sendNext() }
         } else if LoadMark.isError(frame) {
-            self.load.errors.add(1, ordering: .relaxed)
+            self.load.errors.increment()
             if self.load.running.load(ordering: .relaxed) { self.sendNext() }
         }
     }

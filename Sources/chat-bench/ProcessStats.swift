@@ -54,8 +54,7 @@ struct CPUMeter {
 
     /// `(generator, server)` shares since `init`, each in [0, 1]; `nil` when a process is unknown.
     func shares() -> (generator: Double?, server: Double?) {
-        let elapsed = ContinuousClock.now - self.start
-        let capacity = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * Double(System.coreCount)
+        let capacity = (ContinuousClock.now - self.start).seconds * Double(System.coreCount)
         func share(_ start: Double?, _ end: Double?) -> Double? {
             guard let start, let end, capacity > 0 else { return nil }
             return (end - start) / capacity

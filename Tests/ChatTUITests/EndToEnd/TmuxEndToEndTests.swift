@@ -23,13 +23,8 @@ struct TmuxEndToEndTests {
 
         let tmux = TmuxSession()
         defer { Task { await tmux.kill() } }
-        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
         let exitFile = directory.path("exit-status")
-        try await tmux.start(
-            "env CHAT_HOME='\(ann.home)' CHAT_SERVER='\(server.baseURL)' LANG=C.UTF-8 '\(binary)'; echo $? > '\(exitFile)'; sleep 60",
-            width: 100,
-            height: 30
-        )
+        try await tmux.startChatTUI(home: ann.home, server: server.baseURL, exitFile: exitFile, width: 100, height: 30)
 
         // History is there, and the connection is up.
         try await tmux.waitFor("history and a connection") { $0.contains("Ann: history line 2 漢字 😀") && $0.contains("● connected") }
@@ -75,11 +70,7 @@ struct TmuxEndToEndTests {
         // /quit restores the terminal and exits 0.
         try await tmux.type("/quit")
         try await tmux.press("Enter")
-        let deadline = ContinuousClock.now + .seconds(15)
-        while !FileManager.default.fileExists(atPath: exitFile), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(try await TmuxSession.exitStatus(in: exitFile) == "0")
         await tmux.kill()
         try await server.stop()
     }
@@ -96,13 +87,8 @@ extension TmuxEndToEndTests {
         let home = directory.path("fresh")
         let tmux = TmuxSession()
         defer { Task { await tmux.kill() } }
-        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
         let exitFile = directory.path("exit-status")
-        try await tmux.start(
-            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server.baseURL)' LANG=C.UTF-8 '\(binary)'; echo $? > '\(exitFile)'; sleep 60",
-            width: 90,
-            height: 24
-        )
+        try await tmux.startChatTUI(home: home, server: server.baseURL, exitFile: exitFile, width: 90, height: 24)
         try await tmux.waitFor("the sign-in menu") { $0.contains("1  Continue as a guest") && $0.contains("3  Create an account") }
         try await tmux.type("1")
         try await tmux.waitFor("the guest form") { $0.contains("Display name (optional)") }
@@ -112,11 +98,7 @@ extension TmuxEndToEndTests {
         // The session was saved: the scripting commands use it.
         #expect(try await CLI(home: home, server: server.baseURL).ok(["groups"]).contains("No groups yet"))
         try await tmux.press("C-c")
-        let deadline = ContinuousClock.now + .seconds(15)
-        while !FileManager.default.fileExists(atPath: exitFile), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(try await TmuxSession.exitStatus(in: exitFile) == "0")
         await tmux.kill()
         try await server.stop()
     }
@@ -131,9 +113,10 @@ extension TmuxEndToEndTests {
         let home = directory.path("home")
         let tmux = TmuxSession()
         defer { Task { await tmux.kill() } }
-        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
-        try await tmux.start(
-            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server.baseURL)' '\(binary)' register --email zoe@example.org --name Zoë; sleep 60",
+        try await tmux.startChatTUI(
+            home: home,
+            server: server.baseURL,
+            arguments: " register --email zoe@example.org --name Zoë",
             width: 90,
             height: 10
         )

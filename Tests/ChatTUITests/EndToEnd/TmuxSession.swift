@@ -20,6 +20,27 @@ struct TmuxSession {
         guard status == 0 else { throw ChildProcess.Failure(description: "tmux new-session exited with \(status)") }
     }
 
+    /// Starts chat-tui (with `arguments`, if any) on `home` and `server`. With `exitFile`, its exit status is
+    /// written there when it ends; the window then stays a minute, for the last capture.
+    func startChatTUI(home: String, server: String, arguments: String = "", exitFile: String? = nil, width: Int, height: Int) async throws {
+        let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
+        let recordStatus = exitFile.map { "; echo $? > '\($0)'" } ?? ""
+        try await self.start(
+            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server)' LANG=C.UTF-8 '\(binary)'\(arguments)\(recordStatus); sleep 60",
+            width: width,
+            height: height
+        )
+    }
+
+    /// The exit status that `startChatTUI` wrote to `file`, waiting up to 15 seconds for it.
+    static func exitStatus(in file: String) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !FileManager.default.fileExists(atPath: file), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @discardableResult
     func tmux(_ arguments: [String]) async throws -> String {
         let result = try await ChildProcess.run(absolute: Self.binary!, arguments: ["-L", self.socket] + arguments, environment: ["LANG": "C.UTF-8"])
