@@ -14,10 +14,26 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-# A real token, and a group with a message, so that authenticated operations get past the door.
-TOKEN=$(curl -fs -X POST "$BASE/auth/guest" -d '{"displayName":"Fuzzer"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-schemathesis run openapi.json --url "$BASE" \
-    --header "Authorization: Bearer $TOKEN" \
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# A real token, and a group of the fuzzer's with messages and a reaction, so that authenticated operations get
+# past the door: most generated requests name that group and its first message; the rest, random ones.
+TOKEN=$(curl -fs -X POST "$BASE/auth/guest" -d '{"displayName":"Fuzzer"}' | json '["token"]')
+AUTH="Authorization: Bearer $TOKEN"
+GROUP=$(curl -fs -X POST "$BASE/groups" -H "$AUTH" -d '{"name":"Fuzzed"}' | json '["id"]')
+MESSAGE=$(curl -fs -X POST "$BASE/groups/$GROUP/messages" -H "$AUTH" -d '{"text":"fuzz me"}' | json '["id"]')
+curl -fs -X POST "$BASE/groups/$GROUP/messages" -H "$AUTH" -d "{\"text\":\"a reply\",\"replyTo\":\"$MESSAGE\"}" >/dev/null
+curl -fs -X PUT "$BASE/groups/$GROUP/messages/$MESSAGE/reactions/%F0%9F%91%8D" -H "$AUTH" >/dev/null
+cat > "$WORK/schemathesis.toml" <<TOML
+[dictionaries]
+groups = { values = ["$GROUP"] }
+messages = { values = ["$MESSAGE"] }
+
+[parameters]
+"path.id" = { dictionary = "groups", probability = 0.7 }
+"path.messageId" = { dictionary = "messages", probability = 0.7 }
+TOML
+schemathesis --config-file "$WORK/schemathesis.toml" run openapi.json --url "$BASE" \
+    --header "$AUTH" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance \
     --max-time "$MAX_TIME" --workers 2 --request-timeout 10 \
     --suppress-health-check all --warnings off

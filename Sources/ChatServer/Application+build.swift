@@ -72,7 +72,16 @@ struct ServerComponents {
         let secret = try resolveSecret(configuration, logger: logger)
         let metrics = ServerMetrics()
         let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger, metrics: metrics)
-        let storage = try await openStorage(configuration.database, hub: hub, logger: logger)
+        var storage = try await openStorage(configuration.database, hub: hub, logger: logger)
+        let presence = PresenceTracker(
+            repository: storage.repository,
+            instance: storage.instanceID,
+            grace: configuration.presenceGrace,
+            clock: clock,
+            logger: logger
+        )
+        // Listed after storage, so that it stops first: a graceful stop records its users offline.
+        storage.services.append(presence)
         let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
         let publicURL = PublicURL(configuration.effectivePublicURL)
         let service = ChatService(
@@ -89,6 +98,7 @@ struct ServerComponents {
         let realtime = RealtimeController(
             service: service,
             hub: hub,
+            presence: presence,
             auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
             maxFrameSize: configuration.maxFrameSize,
             allowedOrigins: configuration.effectiveAllowedOrigins,
@@ -115,8 +125,9 @@ struct ServerComponents {
         router.addRoutes(realtime.endpoints, atPath: "/ws")
         router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
 
-        var metadata: Logger.Metadata = ["database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)"]
-        if let instance = storage.instanceID { metadata["instance"] = "\(instance)" }
+        let metadata: Logger.Metadata = [
+            "database": "\(configuration.database)", "public_url": "\(configuration.effectivePublicURL)", "instance": "\(storage.instanceID)",
+        ]
         logger.info("chat-server configured", metadata: metadata)
         self.router = router
         self.realtime = realtime
@@ -132,20 +143,22 @@ struct Storage {
     var repository: any ChatRepository
     var services: [any Service]
     var prepare: (@Sendable () async throws -> Void)?
-    /// With PostgreSQL: this instance's id, which its notifications and its LISTEN connection carry.
-    var instanceID: String?
+    /// This instance's id, which its presence records carry (and with PostgreSQL, its notifications and its
+    /// LISTEN connection).
+    var instanceID: String
 }
 
 func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
+    let instanceID = String(UUIDv7.make().suffix(12))
     switch location {
     case .sqliteFile(let path):
         let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
-        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }])
+        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)
     case .sqliteMemory:
         let store = try await SQLiteStore.open(location: .memory, sink: hub, logger: logger)
-        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }])
+        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)
     case .postgres(let url):
-        let store = PostgresStore(url: try PostgresURL(url), instanceID: String(UUIDv7.make().suffix(12)), logger: logger)
+        let store = PostgresStore(url: try PostgresURL(url), instanceID: instanceID, logger: logger)
         let repository = PostgresChatRepository(store: store, sink: hub)
         let listener = PostgresListener(store: store, repository: repository, hub: hub)
         return Storage(

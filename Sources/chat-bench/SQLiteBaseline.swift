@@ -4,8 +4,8 @@ import NIOCore
 import SQLiteNIO
 
 /// The ingest baseline: a native SQLite insert loop on the schema chat-server creates, with its durability
-/// (WAL, `synchronous=FULL`, foreign keys on), 100 rows per transaction. Each row takes its `seq` from the
-/// group, as the schema's trigger demands, just as chat-server's insert does.
+/// (WAL, `synchronous=FULL`, foreign keys on), 100 rows per transaction. Each row takes its `seq` and `rev` from
+/// the group, as the schema's trigger demands, with the same two statements as chat-server's insert.
 enum SQLiteBaseline {
     static let rowsPerTransaction = 100
 
@@ -26,14 +26,25 @@ enum SQLiteBaseline {
                 let now = Date()
                 let milliseconds = SQLiteData.integer(Int(now.timeIntervalSince1970 * 1000))
                 guard
-                    let seq = try await connection.query(
-                        "UPDATE groups SET last_seq = last_seq + 1, last_activity_at = max(last_activity_at, ?) WHERE id = ? RETURNING last_seq",
+                    let taken = try await connection.query(
+                        """
+                        UPDATE groups SET last_seq = last_seq + 1, last_rev = last_rev + 1, last_activity_at = max(last_activity_at, ?)
+                        WHERE id = ? RETURNING last_seq, last_rev
+                        """,
                         [milliseconds, .text(groupID)]
-                    ).first?.column("last_seq")?.integer
+                    ).first,
+                    let seq = taken.column("last_seq")?.integer, let rev = taken.column("last_rev")?.integer
                 else { throw BenchError("the baseline's group \(groupID) is missing") }
                 _ = try await connection.query(
-                    "INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [.text(groupID), .integer(seq), .text(UUIDv7.make(at: now)), .text(senderID), .text(text), .text("b\(rows)"), milliseconds]
+                    """
+                    INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(groupID), .integer(seq), .integer(rev), .integer(rev), .text(UUIDv7.make(at: now)), .text(senderID), .text(text),
+                        .text("b\(rows)"),
+                        milliseconds,
+                    ]
                 )
                 rows += 1
             }

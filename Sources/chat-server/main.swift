@@ -40,6 +40,7 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Proxies that set X-Forwarded-For (env TRUST_PROXY).") var trustProxy: String?
     @Option(help: "Browser origins allowed on /ws (env ALLOWED_ORIGINS).") var allowedOrigins: String?
     @Option(help: "Events queued per WebSocket reader (env WS_QUEUE_LIMIT).") var wsQueueLimit: String?
+    @Option(help: "Seconds a user stays online after their last WebSocket closed (env PRESENCE_GRACE).") var presenceGrace: String?
 
     func run() async throws {
         let flags = [
@@ -47,7 +48,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             "PUBLIC_URL": self.publicURL, "LOG_LEVEL": self.logLevel, "BCRYPT_COST": self.bcryptCost, "RATE_LIMITS": self.rateLimits,
             "RATE_LIMIT_AUTH_IP": self.rateLimitAuthIp, "RATE_LIMIT_AUTH_ACCOUNT": self.rateLimitAuthAccount,
             "RATE_LIMIT_MESSAGES": self.rateLimitMessages, "TRUST_PROXY": self.trustProxy, "ALLOWED_ORIGINS": self.allowedOrigins,
-            "WS_QUEUE_LIMIT": self.wsQueueLimit,
+            "WS_QUEUE_LIMIT": self.wsQueueLimit, "PRESENCE_GRACE": self.presenceGrace,
         ].compactMapValues { $0 }
         do {
             let dotEnv: [String: String]

@@ -91,8 +91,57 @@ public struct APIClient: Sendable {
         try await self.call(.POST, "/invites/\(Self.escape(InviteLink.token(from: tokenOrURL)))/accept")
     }
 
-    public func sendMessage(groupID: String, text: String, clientID: String?) async throws(APIError) -> Message {
-        try await self.call(.POST, "/groups/\(Self.escape(groupID))/messages", body: SendMessageRequest(text: text, clientId: clientID))
+    public func sendMessage(groupID: String, text: String, clientID: String?, replyTo: String? = nil) async throws(APIError) -> Message {
+        try await self.call(
+            .POST,
+            "/groups/\(Self.escape(groupID))/messages",
+            body: SendMessageRequest(text: text, clientId: clientID, replyTo: replyTo)
+        )
+    }
+
+    /// Replaces the text of one of the user's own messages.
+    public func editMessage(groupID: String, messageID: String, text: String) async throws(APIError) -> Message {
+        try await self.call(.PATCH, "/groups/\(Self.escape(groupID))/messages/\(Self.escape(messageID))", body: EditMessageRequest(text: text))
+    }
+
+    /// Deletes a message (the user's own, or any as the group's owner or an admin); deleting twice is fine.
+    public func deleteMessage(groupID: String, messageID: String) async throws(APIError) {
+        let _: Empty = try await self.call(.DELETE, "/groups/\(Self.escape(groupID))/messages/\(Self.escape(messageID))")
+    }
+
+    /// Adds (`present`) or removes the user's reaction; the answer is the message as it now is.
+    public func react(groupID: String, messageID: String, emoji: String, present: Bool = true) async throws(APIError) -> Message {
+        let path = "/groups/\(Self.escape(groupID))/messages/\(Self.escape(messageID))/reactions/\(Self.escapeSegment(emoji))"
+        return try await self.call(present ? .PUT : .DELETE, path)
+    }
+
+    /// Moves the user's read marker in a group forward to `seq`.
+    public func markRead(groupID: String, seq: Int64) async throws(APIError) {
+        let _: Empty = try await self.call(.PUT, "/groups/\(Self.escape(groupID))/read", body: ReadRequest(seq: seq))
+    }
+
+    /// One page of what changed in a group after `since` (a `rev`).
+    public func changes(groupID: String, since: Int64, limit: Int = 100) async throws(APIError) -> ChangePage {
+        try await self.call(.GET, "/groups/\(Self.escape(groupID))/changes?since=\(since)&limit=\(limit)")
+    }
+
+    /// One page of a group's members, with their presence.
+    public func members(groupID: String, cursor: String? = nil, limit: Int = 100) async throws(APIError) -> MemberPage {
+        var query = "?limit=\(limit)"
+        if let cursor { query += "&cursor=\(Self.escapeSegment(cursor))" }
+        return try await self.call(.GET, "/groups/\(Self.escape(groupID))/members\(query)")
+    }
+
+    /// Every member of a group with their presence, page after page.
+    public func allMembers(groupID: String) async throws(APIError) -> [MemberPresence] {
+        var members: [MemberPresence] = []
+        var cursor: String?
+        repeat {
+            let page = try await self.members(groupID: groupID, cursor: cursor, limit: 500)
+            members += page.members
+            cursor = page.nextCursor
+        } while cursor != nil
+        return members
     }
 
     /// The newest page (no cursor), or the page older than `cursor`.
@@ -180,5 +229,13 @@ public struct APIClient: Sendable {
 
     static func escape(_ component: String) -> String {
         component.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#&="))) ?? component
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986), for values such as an emoji or a cursor.
+    static func escapeSegment(_ component: String) -> String {
+        component.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        )
+            ?? component
     }
 }

@@ -6,10 +6,9 @@ import Synchronization
 
 /// The real-time connection to `GET /ws`: typed events in, client events out, and it never gives up.
 ///
-/// It reconnects with exponential backoff and full jitter. After each `ready` it catches up every group it
-/// already knows (`lastSeqs`) with `GET …/messages?after=lastSeq`, page after page until nothing is missing,
-/// and delivers what it found as ``Event/caughtUp(groupId:messages:)``. A refused token ends the loop with
-/// ``Status/unauthorized``.
+/// It reconnects with exponential backoff and full jitter, and is only a transport: what to catch up after a
+/// `ready` is the caller's decision (``SyncMachine`` asks for each group's change feed). A refused token ends the
+/// loop with ``Status/unauthorized``.
 public final class RealtimeClient: Sendable {
     /// Where the connection stands.
     public enum Status: Sendable, Hashable {
@@ -27,9 +26,6 @@ public final class RealtimeClient: Sendable {
         case status(Status)
         case ready(ServerEvent.Ready)
         case server(ServerEvent)
-        /// Messages fetched after a reconnect, ascending, for one group.
-        case caughtUp(groupId: String, messages: [Message])
-        case catchUpFailed(groupId: String, error: APIError)
     }
 
     /// Thrown by ``send(_:)`` while there is no open connection.
@@ -37,25 +33,16 @@ public final class RealtimeClient: Sendable {
 
     private let api: APIClient
     private let backoff: Backoff
-    private let lastSeqs: @Sendable () async -> [String: Int64]
     private let logger: Logger
     private let outgoing = Mutex<AsyncStream<String>.Continuation?>(nil)
     private let stopped = Atomic<Bool>(false)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    /// - Parameters:
-    ///   - api: a signed-in API client; its base URL and token are used for `/ws` too.
-    ///   - lastSeqs: the newest `seq` the caller holds for each group, read after every `ready`.
-    public init(
-        api: APIClient,
-        backoff: Backoff = Backoff(),
-        logger: Logger = Logger(label: "chat.realtime"),
-        lastSeqs: @escaping @Sendable () async -> [String: Int64]
-    ) {
+    /// - Parameter api: a signed-in API client; its base URL and token are used for `/ws` too.
+    public init(api: APIClient, backoff: Backoff = Backoff(), logger: Logger = Logger(label: "chat.realtime")) {
         self.api = api
         self.backoff = backoff
         self.logger = logger
-        self.lastSeqs = lastSeqs
     }
 
     /// `ws://` or `wss://` for the API's base URL.
@@ -144,27 +131,12 @@ public final class RealtimeClient: Sendable {
                         connected.set()
                         events.yield(.status(.connected))
                         events.yield(.ready(ready))
-                        group.addTask { await self.catchUp(ready, events) }
                     } else {
                         events.yield(.server(event))
                     }
                 }
                 continuation.finish()
                 group.cancelAll()
-            }
-        }
-    }
-
-    /// Fetches, for every group the caller already holds, what came after its newest `seq`.
-    private func catchUp(_ ready: ServerEvent.Ready, _ events: AsyncStream<Event>.Continuation) async {
-        let local = await self.lastSeqs()
-        for cursor in ready.groups {
-            guard let have = local[cursor.id], have < cursor.lastSeq else { continue }
-            do {
-                let messages = try await self.api.catchUp(groupID: cursor.id, after: have)
-                events.yield(.caughtUp(groupId: cursor.id, messages: messages))
-            } catch {
-                events.yield(.catchUpFailed(groupId: cursor.id, error: error))
             }
         }
     }

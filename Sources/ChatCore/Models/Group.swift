@@ -20,14 +20,51 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
     public var memberCount: Int
     /// The `seq` of the newest message, or 0 when there is none.
     public var lastSeq: Int64
+    /// The group's newest change number (see `GET /groups/:id/changes`), or 0 before the first change.
+    public var rev: Int64
+    /// The caller's read marker: the `seq` of the last message they have read.
+    public var readSeq: Int64
+    /// Messages after `readSeq` from other members, not deleted.
+    public var unreadCount: Int
 
-    public init(id: String, name: String, createdAt: Date, role: GroupRole, memberCount: Int, lastSeq: Int64) {
+    public init(
+        id: String,
+        name: String,
+        createdAt: Date,
+        role: GroupRole,
+        memberCount: Int,
+        lastSeq: Int64,
+        rev: Int64 = 0,
+        readSeq: Int64 = 0,
+        unreadCount: Int = 0
+    ) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.role = role
         self.memberCount = memberCount
         self.lastSeq = lastSeq
+        self.rev = rev
+        self.readSeq = readSeq
+        self.unreadCount = unreadCount
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, createdAt, role, memberCount, lastSeq, rev, readSeq, unreadCount
+    }
+
+    /// Fields added after the first release are optional on input, so that older peers still decode.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.id = try container.decode(String.self, forKey: .id)
+        self.name = try container.decode(String.self, forKey: .name)
+        self.createdAt = try container.decode(Date.self, forKey: .createdAt)
+        self.role = try container.decode(GroupRole.self, forKey: .role)
+        self.memberCount = try container.decode(Int.self, forKey: .memberCount)
+        self.lastSeq = try container.decode(Int64.self, forKey: .lastSeq)
+        self.rev = try container.decodeIfPresent(Int64.self, forKey: .rev) ?? 0
+        self.readSeq = try container.decodeIfPresent(Int64.self, forKey: .readSeq) ?? 0
+        self.unreadCount = try container.decodeIfPresent(Int.self, forKey: .unreadCount) ?? 0
     }
 }
 
@@ -41,6 +78,70 @@ public struct Member: Codable, Sendable, Hashable {
         self.user = user
         self.role = role
         self.joinedAt = joinedAt
+    }
+}
+
+/// Whether a user has an open connection, and when they last had one.
+public struct Presence: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable, Hashable {
+        case online
+        case offline
+    }
+
+    public var status: Status
+    /// When the user was last connected: for an online user, when they came online; `nil` if never.
+    public var lastSeenAt: Date?
+
+    public init(status: Status, lastSeenAt: Date?) {
+        self.status = status
+        self.lastSeenAt = lastSeenAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case status, lastSeenAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.status, forKey: .status)
+        try container.encode(self.lastSeenAt, forKey: .lastSeenAt)
+    }
+}
+
+/// One member as `GET /groups/:id/members` lists them: the membership and the user's presence.
+public struct MemberPresence: Codable, Sendable, Hashable {
+    public var user: UserSummary
+    public var role: GroupRole
+    public var joinedAt: Date
+    public var presence: Presence
+
+    public init(user: UserSummary, role: GroupRole, joinedAt: Date, presence: Presence) {
+        self.user = user
+        self.role = role
+        self.joinedAt = joinedAt
+        self.presence = presence
+    }
+}
+
+/// `GET /groups/:id/members`: one page of members, oldest membership first.
+public struct MemberPage: Codable, Sendable, Hashable {
+    public var members: [MemberPresence]
+    /// Fetches the next page, or `nil` on the last one.
+    public var nextCursor: String?
+
+    public init(members: [MemberPresence], nextCursor: String?) {
+        self.members = members
+        self.nextCursor = nextCursor
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case members, nextCursor
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.members, forKey: .members)
+        try container.encode(self.nextCursor, forKey: .nextCursor)
     }
 }
 

@@ -4,10 +4,12 @@ import Foundation
 public enum ClientEvent: Sendable, Hashable {
     /// `room:join {groupId}`: confirms the subscription to a group the user belongs to.
     case roomJoin(groupId: String)
-    /// `message:send {groupId, text, clientId}`: answered by `message:ack` or `error`.
-    case messageSend(groupId: String, text: String, clientId: String)
+    /// `message:send {groupId, text, clientId, replyTo?}`: answered by `message:ack` or `error`.
+    case messageSend(groupId: String, text: String, clientId: String, replyTo: String? = nil)
     /// `typing {groupId}`: tells the other members that this user is typing.
     case typing(groupId: String)
+    /// `read {groupId, seq}`: moves the user's read marker forward, as `PUT /groups/:id/read` does.
+    case read(groupId: String, seq: Int64)
 
     /// The `type` string on the wire.
     public var type: String {
@@ -15,6 +17,7 @@ public enum ClientEvent: Sendable, Hashable {
         case .roomJoin: "room:join"
         case .messageSend: "message:send"
         case .typing: "typing"
+        case .read: "read"
         }
     }
 }
@@ -25,7 +28,7 @@ extension ClientEvent: Codable {
     }
 
     private enum DataKeys: String, CodingKey {
-        case groupId, text, clientId
+        case groupId, text, clientId, replyTo, seq
     }
 
     /// Thrown for a well-formed frame whose `type` this server does not know.
@@ -44,10 +47,13 @@ extension ClientEvent: Codable {
             self = .messageSend(
                 groupId: try data.decode(String.self, forKey: .groupId),
                 text: try data.decode(String.self, forKey: .text),
-                clientId: try data.decode(String.self, forKey: .clientId)
+                clientId: try data.decode(String.self, forKey: .clientId),
+                replyTo: try data.decodeIfPresent(String.self, forKey: .replyTo)
             )
         case "typing":
             self = .typing(groupId: try data.decode(String.self, forKey: .groupId))
+        case "read":
+            self = .read(groupId: try data.decode(String.self, forKey: .groupId), seq: try data.decode(Int64.self, forKey: .seq))
         default:
             throw UnknownType(type: type)
         }
@@ -60,12 +66,16 @@ extension ClientEvent: Codable {
         switch self {
         case .roomJoin(let groupId):
             try data.encode(groupId, forKey: .groupId)
-        case .messageSend(let groupId, let text, let clientId):
+        case .messageSend(let groupId, let text, let clientId, let replyTo):
             try data.encode(groupId, forKey: .groupId)
             try data.encode(text, forKey: .text)
             try data.encode(clientId, forKey: .clientId)
+            try data.encodeIfPresent(replyTo, forKey: .replyTo)
         case .typing(let groupId):
             try data.encode(groupId, forKey: .groupId)
+        case .read(let groupId, let seq):
+            try data.encode(groupId, forKey: .groupId)
+            try data.encode(seq, forKey: .seq)
         }
     }
 }

@@ -50,9 +50,7 @@ public actor SyncEngine {
             self.apply(.connection(error.isUnauthorized ? .signedOut : .offline))
             if error.isUnauthorized { return }
         }
-        let realtime = RealtimeClient(api: self.api, backoff: self.backoff, logger: self.logger) { [weak self] in
-            await self?.newestSeqs() ?? [:]
-        }
+        let realtime = RealtimeClient(api: self.api, backoff: self.backoff, logger: self.logger)
         self.realtime = realtime
         self.realtimeTask = Task { [weak self] in
             for await event in realtime.events() {
@@ -90,11 +88,14 @@ public actor SyncEngine {
         return detail.members
     }
 
-    // MARK: The loop
-
-    private func newestSeqs() -> [String: Int64] {
-        self.machine.state.groups.compactMapValues(\.newestSeq)
+    /// Loads the presence of a group's members into ``SyncState/presence``.
+    public func loadPresence(_ groupID: String) async throws(APIError) -> [MemberPresence] {
+        let members = try await self.api.allMembers(groupID: groupID)
+        self.apply(.presenceLoaded(members))
+        return members
     }
+
+    // MARK: The loop
 
     private func receive(_ event: RealtimeClient.Event) {
         switch event {
@@ -110,10 +111,6 @@ public actor SyncEngine {
             self.apply(.ready(ready))
         case .server(let event):
             self.apply(.server(event, at: self.clock()))
-        case .caughtUp(let groupID, let messages):
-            self.apply(.caughtUp(groupId: groupID, messages: messages))
-        case .catchUpFailed(let groupID, let error):
-            self.apply(.catchUpFailed(groupId: groupID, reason: error.description))
         }
     }
 
@@ -148,13 +145,19 @@ public actor SyncEngine {
                     self.apply(.loadFailed(groupId: groupID, reason: error.description))
                 }
             }
-        case .catchUp(let groupID, let after):
+        case .fetchChanges(let groupID, let since):
             Task {
                 do throws(APIError) {
-                    self.apply(.caughtUp(groupId: groupID, messages: try await api.catchUp(groupID: groupID, after: after)))
+                    self.apply(.changesLoaded(groupId: groupID, page: try await api.changes(groupID: groupID, since: since)))
                 } catch {
-                    self.apply(.catchUpFailed(groupId: groupID, reason: error.description))
+                    self.apply(.changesFailed(groupId: groupID, reason: error.description))
                 }
+            }
+        case .markRead(let groupID, let seq):
+            // The socket carries it when open; otherwise REST. A marker that does not arrive is sent again after
+            // the next `ready`, which shows the server's.
+            if (try? self.realtime?.send(.read(groupId: groupID, seq: seq))) == nil {
+                Task { try? await api.markRead(groupID: groupID, seq: seq) }
             }
         case .deliver(let message):
             Task {

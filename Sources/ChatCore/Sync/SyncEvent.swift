@@ -9,9 +9,9 @@ public enum SyncEvent: Sendable, Hashable {
     case ready(ServerEvent.Ready)
     /// A live server event, received at the given time.
     case server(ServerEvent, at: Date)
-    /// Messages found by a catch-up, ascending.
-    case caughtUp(groupId: String, messages: [Message])
-    case catchUpFailed(groupId: String, reason: String)
+    /// A page of the group's change feed, asked for by ``SyncAction/fetchChanges(groupId:since:)``.
+    case changesLoaded(groupId: String, page: ChangePage)
+    case changesFailed(groupId: String, reason: String)
     case newestLoaded(groupId: String, page: MessagePage)
     case olderLoaded(groupId: String, page: MessagePage)
     case loadFailed(groupId: String, reason: String)
@@ -30,6 +30,8 @@ public enum SyncEvent: Sendable, Hashable {
     /// The user joined or created a group (the REST answer).
     case joined(Group)
     case membersLoaded(groupId: String, members: [Member])
+    /// Members with their presence, from `GET /groups/:id/members`.
+    case presenceLoaded([MemberPresence])
     /// The user typed in a group's input line.
     case userTyped(groupId: String, at: Date)
     /// Time passed: typing indicators expire, failed deliveries are retried.
@@ -43,7 +45,10 @@ public enum SyncAction: Sendable, Hashable {
     case loadGroups
     case loadNewest(groupId: String)
     case loadOlder(groupId: String, cursor: String)
-    case catchUp(groupId: String, after: Int64)
+    /// Fetch one page of `GET /groups/:id/changes?since=`, and answer with ``SyncEvent/changesLoaded(groupId:page:)``.
+    case fetchChanges(groupId: String, since: Int64)
+    /// Move the user's read marker on the server.
+    case markRead(groupId: String, seq: Int64)
     case deliver(OutgoingMessage)
     case sendTyping(groupId: String)
     /// Send a ``SyncEvent/tick(_:)`` at this time.

@@ -4,11 +4,14 @@ import Foundation
 /// returns the actions to carry out. It does no I/O and reads no clock, so every case is testable.
 ///
 /// It guarantees that each group's `messages` are contiguous by `seq` with no duplicates: a message beyond a
-/// gap waits in `ahead` while a catch-up fetches what is missing. Sends are optimistic: a message stays in the
-/// outbox, shown as pending, until the server acknowledges it; retries reuse its `clientId`, so the server
+/// gap waits in `ahead` while the gap is fetched. Each message is kept as of its latest change: every change
+/// of a group carries the group's next `rev`, so a jump in `rev` (live, or announced by `ready` after a
+/// reconnect) means changes were missed, and the machine asks for the change feed from the last `rev` it is
+/// complete to, page after page, which leaves it exactly up to date. Sends are optimistic: a message stays in
+/// the outbox, shown as pending, until the server acknowledges it; retries reuse its `clientId`, so the server
 /// stores it exactly once.
 public struct SyncMachine: Sendable {
-    public private(set) var state: SyncState
+    public internal(set) var state: SyncState
     /// How long a typing indicator lasts without a new `typing` event.
     public static let typingLifetime: TimeInterval = 5
     /// The least time between two of the user's own typing notices in one group.
@@ -17,14 +20,14 @@ public struct SyncMachine: Sendable {
     public static let retryBackoff = Backoff(base: .seconds(1), cap: .seconds(30))
 
     private var lastTypingSent: [String: Date] = [:]
-    private var retryAt: Date?
+    var retryAt: Date?
 
     public init(me: User) {
         self.state = SyncState(me: me)
     }
 
-    private var myID: String? { self.state.me?.id }
-    private var isConnected: Bool { self.state.connection == .connected }
+    var myID: String? { self.state.me?.id }
+    var isConnected: Bool { self.state.connection == .connected }
 
     public mutating func handle(_ event: SyncEvent) -> [SyncAction] {
         switch event {
@@ -37,14 +40,14 @@ public struct SyncMachine: Sendable {
             return self.ready(ready)
         case .server(let event, let at):
             return self.server(event, at: at)
-        case .caughtUp(let groupID, let messages):
-            return self.updating(groupID, bumps: true) { timeline, actions in
-                timeline.catchingUp = false
-                Self.integrate(messages, into: &timeline, actions: &actions)
-            }
-        case .catchUpFailed(let groupID, let reason):
+        case .changesLoaded(let groupID, let page):
+            return self.updating(groupID, bumps: true) { timeline, actions in Self.apply(page, to: &timeline, actions: &actions) }
+        case .changesFailed(let groupID, let reason):
             self.state.notice = "Could not catch up: \(reason)"
-            return self.updating(groupID) { timeline, _ in timeline.catchingUp = false }
+            return self.updating(groupID) { timeline, _ in
+                timeline.catchingUp = false
+                timeline.fetchingSince = nil
+            }
         case .newestLoaded(let groupID, let page):
             return self.updating(groupID) { timeline, actions in
                 timeline.loadingNewest = false
@@ -58,30 +61,25 @@ public struct SyncMachine: Sendable {
                 } else {
                     Self.integrate(page.messages, into: &timeline, actions: &actions)
                 }
+                Self.pageArrived(&timeline, actions: &actions)
             }
         case .olderLoaded(let groupID, let page):
-            return self.updating(groupID) { timeline, _ in
+            return self.updating(groupID) { timeline, actions in
                 timeline.loadingOlder = false
                 let oldest = timeline.messages.first?.seq ?? Int64.max
                 timeline.messages.insert(contentsOf: page.messages.filter { $0.seq < oldest }, at: 0)
                 timeline.olderCursor = page.nextCursor
+                Self.pageArrived(&timeline, actions: &actions)
             }
         case .loadFailed(let groupID, let reason):
             self.state.notice = "Could not load messages: \(reason)"
             return self.updating(groupID) { timeline, _ in
                 timeline.loadingNewest = false
                 timeline.loadingOlder = false
+                timeline.pageRequestedAt = nil
             }
         case .send(let groupID, let text, let clientID, let at):
-            var message = OutgoingMessage(clientId: clientID, groupId: groupID, text: text, createdAt: at)
-            guard self.isConnected else {
-                self.state.outbox.append(message)
-                return []
-            }
-            message.status = .sending
-            message.attempts = 1
-            self.state.outbox.append(message)
-            return [.deliver(message)]
+            return self.send(groupID: groupID, text: text, clientID: clientID, at: at)
         case .delivered(let clientID, let message):
             return self.delivered(clientID: clientID, message: message)
         case .deliveryFailed(let clientID, let reason, let retryable):
@@ -93,9 +91,9 @@ public struct SyncMachine: Sendable {
             self.state.focused = groupID
             guard let groupID else { return [] }
             return self.updating(groupID) { timeline, actions in
-                Self.markSeen(&timeline)
                 if !timeline.loaded, !timeline.loadingNewest {
                     timeline.loadingNewest = true
+                    timeline.pageRequestedAt = timeline.rev
                     actions.append(.loadNewest(groupId: groupID))
                 }
             }
@@ -103,6 +101,7 @@ public struct SyncMachine: Sendable {
             return self.updating(groupID) { timeline, actions in
                 guard timeline.loaded, !timeline.loadingOlder, let cursor = timeline.olderCursor else { return }
                 timeline.loadingOlder = true
+                timeline.pageRequestedAt = timeline.rev
                 actions.append(.loadOlder(groupId: groupID, cursor: cursor))
             }
         case .joined(let group):
@@ -111,6 +110,9 @@ public struct SyncMachine: Sendable {
             return []
         case .membersLoaded(let groupID, let members):
             return self.updating(groupID) { timeline, _ in timeline.members = members }
+        case .presenceLoaded(let members):
+            for member in members { self.state.presence[member.user.id] = member.presence }
+            return []
         case .userTyped(let groupID, let at):
             guard self.isConnected, self.state.groups[groupID] != nil else { return [] }
             if let last = self.lastTypingSent[groupID], at.timeIntervalSince(last) < Self.typingInterval { return [] }
@@ -131,46 +133,72 @@ public struct SyncMachine: Sendable {
         for id in self.state.groups.keys where !ids.contains(id) {
             self.state.groups[id] = nil
         }
-        for group in groups { self.upsert(group) }
+        var actions: [SyncAction] = []
+        for group in groups {
+            self.upsert(group)
+            actions += self.updating(group.id) { _, _ in }
+        }
         self.state.groupOrder = groups.map(\.id)
         if let focused = self.state.focused, !ids.contains(focused) { self.state.focused = nil }
-        return []
+        return actions
     }
 
+    /// Adds a group, or takes the server's view of one already held: its fields, and its unread count as of
+    /// its read marker (the marker only ever moves forward).
     private mutating func upsert(_ group: Group) {
-        if var timeline = self.state.groups[group.id] {
-            timeline.group = group
-            self.state.groups[group.id] = timeline
-        } else {
+        guard var timeline = self.state.groups[group.id] else {
             self.state.groups[group.id] = GroupTimeline(group: group)
+            if !self.state.groupOrder.contains(group.id) { self.state.groupOrder.append(group.id) }
+            return
         }
-        if !self.state.groupOrder.contains(group.id) { self.state.groupOrder.append(group.id) }
+        let held = timeline.group
+        timeline.group = group
+        timeline.group.lastSeq = max(group.lastSeq, held.lastSeq)
+        timeline.group.rev = max(group.rev, held.rev)
+        timeline.serverUnread = ServerUnread(count: group.unreadCount, lastSeq: group.lastSeq, readSeq: group.readSeq)
+        timeline.readSeq = max(timeline.readSeq, group.readSeq)
+        if !timeline.loaded { timeline.rev = max(timeline.rev, group.rev) }
+        self.state.groups[group.id] = timeline
     }
 
-    private mutating func moveToFront(_ groupID: String) {
+    mutating func moveToFront(_ groupID: String) {
         guard self.state.groupOrder.first != groupID else { return }
         self.state.groupOrder.removeAll { $0 == groupID }
         self.state.groupOrder.insert(groupID, at: 0)
     }
 
+    /// A (re)connection: each group held that changed meanwhile is caught up through its change feed, a read
+    /// marker the server missed is sent again, and what waits in the outbox goes out.
     private mutating func ready(_ ready: ServerEvent.Ready) -> [SyncAction] {
         self.state.connection = .connected
         self.state.me = ready.user
         var actions: [SyncAction] = []
         var unknown = false
         for cursor in ready.groups {
-            guard var timeline = self.state.groups[cursor.id] else {
+            guard self.state.groups[cursor.id] != nil else {
                 unknown = true
                 continue
             }
-            timeline.group.lastSeq = max(timeline.group.lastSeq, cursor.lastSeq)
-            // The real-time client catches up the groups we hold; remember that it is doing so.
-            if let newest = timeline.newestSeq, newest < cursor.lastSeq { timeline.catchingUp = true }
-            self.state.groups[cursor.id] = timeline
+            actions += self.updating(cursor.id) { timeline, actions in
+                timeline.group.lastSeq = max(timeline.group.lastSeq, cursor.lastSeq)
+                timeline.group.rev = max(timeline.group.rev, cursor.rev)
+                timeline.serverUnread = ServerUnread(count: cursor.unreadCount, lastSeq: cursor.lastSeq, readSeq: cursor.readSeq)
+                if timeline.readSeq > cursor.readSeq {
+                    actions.append(.markRead(groupId: cursor.id, seq: timeline.readSeq))
+                } else {
+                    timeline.readSeq = cursor.readSeq
+                }
+                if !timeline.loaded {
+                    timeline.rev = max(timeline.rev, cursor.rev)
+                } else if cursor.rev > timeline.rev {
+                    Self.requestChanges(&timeline, since: timeline.rev, actions: &actions)
+                }
+            }
         }
         if unknown || ready.groups.count != self.state.groups.count { actions.append(.loadGroups) }
         if let focused = self.state.focused, var timeline = self.state.groups[focused], !timeline.loaded, !timeline.loadingNewest {
             timeline.loadingNewest = true
+            timeline.pageRequestedAt = timeline.rev
             self.state.groups[focused] = timeline
             actions.append(.loadNewest(groupId: focused))
         }
@@ -189,9 +217,21 @@ public struct SyncMachine: Sendable {
             }
             return self.updating(message.groupId, bumps: true) { timeline, actions in
                 Self.integrate([message], into: &timeline, actions: &actions)
+                Self.observe(message.rev, in: &timeline, actions: &actions)
+            }
+        case .messageUpdated(let message):
+            guard self.state.groups[message.groupId] != nil else { return [.loadGroups] }
+            return self.updating(message.groupId) { timeline, actions in
+                Self.applyCurrent(message, to: &timeline, actions: &actions)
+                Self.observe(message.rev, in: &timeline, actions: &actions)
             }
         case .messageAck(let ack):
             return self.delivered(clientID: ack.clientId, message: ack.message)
+        case .read(let read):
+            return self.updating(read.groupId) { timeline, _ in timeline.readSeq = max(timeline.readSeq, read.seq) }
+        case .presence(let change):
+            self.state.presence[change.userId] = change.presence
+            return []
         case .memberJoined(let joined):
             guard self.state.groups[joined.groupId] != nil else { return [.loadGroups] }
             let me = self.myID
@@ -224,131 +264,5 @@ public struct SyncMachine: Sendable {
         case .roomJoined, .unknown:
             return []
         }
-    }
-
-    // MARK: Outbox
-
-    private mutating func delivered(clientID: String, message: Message) -> [SyncAction] {
-        self.state.outbox.removeAll { $0.clientId == clientID }
-        guard self.state.groups[message.groupId] != nil else { return [] }
-        return self.updating(message.groupId, bumps: true) { timeline, actions in
-            Self.integrate([message], into: &timeline, actions: &actions)
-        }
-    }
-
-    private mutating func deliveryFailed(clientID: String, reason: String, retryable: Bool) -> [SyncAction] {
-        guard let index = self.state.outbox.firstIndex(where: { $0.clientId == clientID }) else { return [] }
-        guard retryable else {
-            self.state.outbox[index].status = .failed(reason)
-            return []
-        }
-        self.state.outbox[index].status = .queued
-        // Retried on the next connection, or after a backoff while connected (see `tick`).
-        self.retryAt = nil
-        return [.wakeUp(at: .distantPast)]
-    }
-
-    /// Hands every queued message to the transport, oldest first, when connected.
-    private mutating func deliverQueued() -> [SyncAction] {
-        guard self.isConnected else { return [] }
-        var actions: [SyncAction] = []
-        for index in self.state.outbox.indices where self.state.outbox[index].status == .queued {
-            self.state.outbox[index].status = .sending
-            self.state.outbox[index].attempts += 1
-            actions.append(.deliver(self.state.outbox[index]))
-        }
-        return actions
-    }
-
-    private mutating func tick(_ now: Date) -> [SyncAction] {
-        var actions: [SyncAction] = []
-        var nextWake: Date?
-        for id in self.state.groups.keys {
-            guard var timeline = self.state.groups[id], !timeline.typing.isEmpty else { continue }
-            timeline.typing.removeAll { $0.until <= now }
-            if let soonest = timeline.typing.map(\.until).min() { nextWake = min(nextWake ?? soonest, soonest) }
-            self.state.groups[id] = timeline
-        }
-        let queued = self.state.outbox.filter { $0.status == .queued }
-        if !queued.isEmpty, self.isConnected {
-            let attempts = queued.map(\.attempts).max() ?? 0
-            if let retryAt = self.retryAt, retryAt <= now {
-                self.retryAt = nil
-                actions += self.deliverQueued()
-            } else if self.retryAt == nil {
-                let delay = Self.retryBackoff.ceiling(attempt: max(0, attempts - 1))
-                let at = now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
-                self.retryAt = at
-                nextWake = min(nextWake ?? at, at)
-            } else if let retryAt = self.retryAt {
-                nextWake = min(nextWake ?? retryAt, retryAt)
-            }
-        }
-        if let nextWake { actions.append(.wakeUp(at: nextWake)) }
-        return actions
-    }
-
-    // MARK: Timelines
-
-    /// Runs `change` on a group's timeline, then keeps the derived state (unread, order) in step.
-    /// `bumps`: new activity, which moves the group to the top of the list.
-    private mutating func updating(
-        _ groupID: String,
-        bumps: Bool = false,
-        _ change: (inout GroupTimeline, inout [SyncAction]) -> Void
-    ) -> [SyncAction] {
-        guard var timeline = self.state.groups[groupID] else { return [] }
-        let newestBefore = max(timeline.messages.last?.seq ?? 0, timeline.ahead.last?.seq ?? 0)
-        var actions: [SyncAction] = []
-        change(&timeline, &actions)
-        let newestAfter = max(timeline.messages.last?.seq ?? 0, timeline.ahead.last?.seq ?? 0)
-        if self.state.focused == groupID { Self.markSeen(&timeline) }
-        self.recountUnread(&timeline)
-        self.state.groups[groupID] = timeline
-        if bumps, newestAfter > newestBefore { self.moveToFront(groupID) }
-        return actions
-    }
-
-    /// Adds messages to a timeline: duplicates are dropped, the next `seq` is appended, and anything beyond a
-    /// gap waits in `ahead` while a catch-up fetches the gap.
-    private static func integrate(_ incoming: [Message], into timeline: inout GroupTimeline, actions: inout [SyncAction]) {
-        for message in incoming where message.groupId == timeline.id {
-            timeline.group.lastSeq = max(timeline.group.lastSeq, message.seq)
-            if let newest = timeline.newestSeq, message.seq <= newest { continue }
-            if !timeline.ahead.contains(where: { $0.seq == message.seq }) {
-                let index = timeline.ahead.firstIndex { $0.seq > message.seq } ?? timeline.ahead.endIndex
-                timeline.ahead.insert(message, at: index)
-            }
-        }
-        guard let newest = timeline.newestSeq else { return }
-        var next = newest + 1
-        while let first = timeline.ahead.first, first.seq <= next {
-            timeline.ahead.removeFirst()
-            if first.seq == next {
-                timeline.messages.append(first)
-                next += 1
-            }
-        }
-        if !timeline.ahead.isEmpty, !timeline.catchingUp {
-            timeline.catchingUp = true
-            actions.append(.catchUp(groupId: timeline.id, after: next - 1))
-        }
-    }
-
-    private static func markSeen(_ timeline: inout GroupTimeline) {
-        let newest = max(timeline.messages.last?.seq ?? 0, timeline.ahead.last?.seq ?? 0, timeline.group.lastSeq)
-        timeline.seenSeq = max(timeline.seenSeq, newest)
-    }
-
-    private func recountUnread(_ timeline: inout GroupTimeline) {
-        let seen = timeline.seenSeq
-        let me = self.myID
-        var count = 0
-        for message in timeline.messages.reversed() {
-            guard message.seq > seen else { break }
-            if message.sender.id != me { count += 1 }
-        }
-        count += timeline.ahead.filter { $0.seq > seen && $0.sender.id != me }.count
-        timeline.unread = count
     }
 }

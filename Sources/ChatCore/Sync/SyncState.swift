@@ -15,6 +15,8 @@ public struct SyncState: Sendable, Hashable {
     public var focused: String?
     /// A problem to show the user, if any.
     public var notice: String?
+    /// Co-members' presence, from `presence` events and loaded member lists.
+    public var presence: [String: Presence] = [:]
 
     public init(me: User? = nil) {
         self.me = me
@@ -41,6 +43,10 @@ public enum ConnectionState: Sendable, Hashable {
 }
 
 /// One group's timeline: a contiguous run of messages by `seq`, plus what is known beyond it.
+///
+/// Each message is held as of its latest change known here (its `rev`), and `rev` says up to which of the
+/// group's changes the timeline is complete: a change numbered beyond `rev + 1` reveals a gap, which a fetch of
+/// `GET /groups/:id/changes?since=rev` fills.
 public struct GroupTimeline: Sendable, Hashable, Identifiable {
     public var group: Group
     /// Ascending `seq`, with no gap.
@@ -54,12 +60,25 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
     /// The cursor of the next older page, while there is one.
     public var olderCursor: String?
     public var loadingOlder = false
-    /// Whether a catch-up (`after=`) is in flight.
-    public var catchingUp = false
-    /// New messages from others since the user last looked at the group.
+    /// The `rev` when the pending page request went out: changes seen since may be missing from the page.
+    var pageRequestedAt: Int64?
+    /// Whether a fetch of the change feed is in flight.
+    public internal(set) var catchingUp = false
+    /// The `since` of the fetch in flight.
+    var fetchingSince: Int64?
+    /// A fetch to make once the one in flight is done, from an earlier `rev` than it covers.
+    var refetchSince: Int64?
+    /// Every change of the group up to this `rev` is reflected here.
+    public internal(set) var rev: Int64
+    /// Changes applied beyond `rev`, out of order: `rev` moves past them once the gap before them is filled.
+    var revsAhead: Set<Int64> = []
+    /// The user's read marker: the `seq` of the last message read, on any device.
+    public internal(set) var readSeq: Int64
+    /// The server's unread count, and the `seq` and read marker it was counted at: the messages held locally
+    /// may not reach back to the marker.
+    var serverUnread: ServerUnread
+    /// Messages from others after the read marker, not deleted.
     public internal(set) var unread = 0
-    /// The newest `seq` the user has seen; later messages from others are unread.
-    public var seenSeq: Int64
     /// Who is typing, and until when.
     public var typing: [TypingUser] = []
     /// The member list, once loaded.
@@ -69,7 +88,10 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
 
     public init(group: Group) {
         self.group = group
-        self.seenSeq = group.lastSeq
+        self.rev = group.rev
+        self.readSeq = group.readSeq
+        self.serverUnread = ServerUnread(count: group.unreadCount, lastSeq: group.lastSeq, readSeq: group.readSeq)
+        self.unread = group.unreadCount
     }
 
     /// The newest contiguous `seq` held (0 for a loaded empty group), or `nil` before the first page.
@@ -83,6 +105,13 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
 
     /// When the group was last active: its newest message, or its creation.
     public var lastActivity: Date { self.messages.last?.createdAt ?? self.group.createdAt }
+}
+
+/// The server's unread count of a group, with the newest `seq` and the read marker it was counted at.
+struct ServerUnread: Sendable, Hashable {
+    var count: Int
+    var lastSeq: Int64
+    var readSeq: Int64
 }
 
 /// Someone shown as typing.

@@ -18,6 +18,7 @@ extension ServerConfiguration {
         ("TRUST_PROXY", "proxies in front that set X-Forwarded-For (default 0:\nthe header is ignored)"),
         ("ALLOWED_ORIGINS", "browser origins allowed on /ws, comma-separated, or *\n(default: the origin of PUBLIC_URL)"),
         ("WS_QUEUE_LIMIT", "events that may wait for one WebSocket reader before it\nis disconnected (default 1024)"),
+        ("PRESENCE_GRACE", "seconds a user stays online after their last WebSocket\nclosed, 0-300 (default 10)"),
     ]
 
     /// The settings as `--help` lists them, aligned, one per line (continuations indented).
@@ -112,6 +113,12 @@ extension ServerConfiguration {
                 throw ConfigurationError("WS_QUEUE_LIMIT must be a number from 8 to 1000000 (got \"\(limit)\")")
             }
             configuration.outboundQueueLimit = number
+        }
+        if let grace = value("PRESENCE_GRACE") {
+            guard let seconds = Double(grace.trimmingCharacters(in: .whitespaces)), seconds.isFinite, (0...300).contains(seconds) else {
+                throw ConfigurationError("PRESENCE_GRACE must be a number of seconds from 0 to 300 (got \"\(grace)\")")
+            }
+            configuration.presenceGrace = seconds
         }
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {

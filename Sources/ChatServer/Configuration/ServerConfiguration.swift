@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var firstRequestTimeout = Duration.seconds(30)
     /// How many events may wait for one WebSocket reader before it is cut off.
     public var outboundQueueLimit = 1024
+    /// How long a user stays online after their last WebSocket closed, so that a quick reconnect is not a flap.
+    public var presenceGrace: TimeInterval = 10
 
     public init() {}
 

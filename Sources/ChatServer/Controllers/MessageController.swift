@@ -2,7 +2,7 @@ import ChatCore
 import HTTPTypes
 import Hummingbird
 
-/// `GET|POST /groups/:id/messages`.
+/// `GET|POST /groups/:id/messages`, and a message's edit, deletion and reactions.
 struct MessageController {
     let service: ChatService
     let auth: AuthMiddleware
@@ -11,6 +11,10 @@ struct MessageController {
         let routes = RouteCollection(context: ChatRequestContext.self).add(middleware: self.auth)
         routes.get(use: self.list)
         routes.post(use: self.send)
+        routes.patch(":messageId", use: self.edit)
+        routes.delete(":messageId", use: self.delete)
+        routes.put(":messageId/reactions/:emoji", use: self.react)
+        routes.delete(":messageId/reactions/:emoji", use: self.unreact)
         return routes
     }
 
@@ -23,21 +27,53 @@ struct MessageController {
     @Sendable func send(request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
         let groupID = try context.parameters.require("id")
         let body = try await request.decodeJSON(SendMessageRequest.self, context: context)
-        let result = try await self.service.sendMessage(groupID: groupID, text: body.text, clientID: body.clientId, from: try context.requireUserID())
+        let result = try await self.service.sendMessage(
+            groupID: groupID,
+            text: body.text,
+            clientID: body.clientId,
+            replyTo: body.replyTo,
+            from: try context.requireUserID()
+        )
         var headers = HTTPFields()
         if case .replayed = result { headers[.idempotentReplayed] = "true" }
         return JSONResponse(status: .created, value: result.message, headers: headers)
     }
 
+    /// `PATCH /groups/:id/messages/:messageId` with `{"text"}`: the edited message.
+    @Sendable func edit(request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        let (groupID, messageID) = (try context.parameters.require("id"), try context.parameters.require("messageId"))
+        let body = try await request.decodeJSON(EditMessageRequest.self, context: context)
+        let userID = try context.requireUserID()
+        return JSONResponse(value: try await self.service.editMessage(groupID: groupID, messageID: messageID, text: body.text, by: userID))
+    }
+
+    /// `DELETE /groups/:id/messages/:messageId`: 204, also when it was deleted before.
+    @Sendable func delete(request: Request, context: ChatRequestContext) async throws -> Response {
+        let (groupID, messageID) = (try context.parameters.require("id"), try context.parameters.require("messageId"))
+        try await self.service.deleteMessage(groupID: groupID, messageID: messageID, by: try context.requireUserID())
+        return Response(status: .noContent)
+    }
+
+    /// `PUT /groups/:id/messages/:messageId/reactions/:emoji`: the message with the caller's reaction.
+    @Sendable func react(request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        try await self.setReaction(present: true, context: context)
+    }
+
+    /// `DELETE /groups/:id/messages/:messageId/reactions/:emoji`: the message without the caller's reaction.
+    @Sendable func unreact(request: Request, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        try await self.setReaction(present: false, context: context)
+    }
+
+    private func setReaction(present: Bool, context: ChatRequestContext) async throws -> JSONResponse<Message> {
+        let (groupID, messageID) = (try context.parameters.require("id"), try context.parameters.require("messageId"))
+        let emoji = try context.parameters.require("emoji")
+        let userID = try context.requireUserID()
+        return JSONResponse(value: try await self.service.react(groupID: groupID, messageID: messageID, emoji: emoji, present: present, by: userID))
+    }
+
     /// Reads `limit`, `cursor` and `after`; a value that does not parse is a 400 that says which.
     static func query(from parameters: Parameters) throws -> MessageQuery {
-        var limit = 30
-        if let raw = parameters.get("limit") {
-            guard let value = Int(raw), Validation.pageLimitRange.contains(value) else {
-                throw ChatError.invalid("invalid_limit", "limit must be an integer from 1 to 100.")
-            }
-            limit = value
-        }
+        let limit = try Validation.limit(parameters.get("limit"), in: Validation.pageLimitRange, default: 30)
         let cursor = parameters.get("cursor")
         let after = parameters.get("after")
         if cursor != nil, after != nil {

@@ -71,4 +71,19 @@ extension ChatError {
     static let inviteUsedUp = ChatError.gone("invite_used_up", "This invite has no uses left.")
     static let clientIDReused = ChatError.conflict("client_id_reused", "This clientId was already used for a message in another group.")
     static let invalidCredentials = ChatError.unauthenticated("invalid_credentials", "The email or password is incorrect.")
+    static let messageNotFound = ChatError.notFound("message_not_found", "No such message in this group.")
+    static let notAuthor = ChatError.forbidden("not_author", "Only the author of a message can edit it.")
+    static let notAllowedToDelete = ChatError.forbidden(
+        "not_allowed",
+        "Only the author of a message, or the group's owner and admins, can delete it."
+    )
+    static let messageDeleted = ChatError.conflict("message_deleted", "This message was deleted.")
+    static let tooManyReactions = ChatError.conflict("too_many_reactions", "A message can carry at most 20 different emoji.")
+    static let invalidReplyTo = ChatError.invalid("invalid_reply_to", "replyTo must be the id of a message in the same group.")
+    static func seqOutOfRange(_ last: Int64) -> ChatError {
+        .invalid("seq_out_of_range", "seq must be from 0 to the group's newest seq (\(last)).")
+    }
+    static func sinceAhead(_ rev: Int64) -> ChatError {
+        .invalid("since_ahead", "since is beyond the group's newest change (rev \(rev)).")
+    }
 }

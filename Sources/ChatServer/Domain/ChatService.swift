@@ -92,6 +92,11 @@ public struct ChatService: Sendable {
         try await self.repository.groups(of: userID)
     }
 
+    /// The ids of the user's groups, without reading their counts.
+    func groupIDs(of userID: String) async throws -> [String] {
+        try await self.repository.groupIDs(of: userID)
+    }
+
     /// A group with its members; 404 for a non-member.
     func groupDetail(id: String, as userID: String) async throws -> GroupDetail {
         let group = try await self.memberGroup(id: id, as: userID)
@@ -167,18 +172,32 @@ public struct ChatService: Sendable {
     // MARK: Messages
 
     /// Stores a message and fans it out; a repeated `clientId` returns the original.
-    func sendMessage(groupID: String, text: String, clientID: String?, from userID: String) async throws -> MessageAppend {
-        try await self.finish(self.submitMessage(groupID: groupID, text: text, clientID: clientID, from: userID))
+    func sendMessage(groupID: String, text: String, clientID: String?, replyTo: String? = nil, from userID: String) async throws -> MessageAppend {
+        try await self.finish(self.submitMessage(groupID: groupID, text: text, clientID: clientID, replyTo: replyTo, from: userID))
     }
 
     /// The first half of `sendMessage`: checks the limits and the input, and queues the message (in call order
     /// when `queuesMessagesInOrder`) without waiting for it to be durable; `finish` waits.
-    func submitMessage(groupID: String, text: String, clientID: String?, from userID: String) throws -> PendingWrite<MessageAppend> {
+    func submitMessage(
+        groupID: String,
+        text: String,
+        clientID: String?,
+        replyTo: String? = nil,
+        from userID: String
+    ) throws -> PendingWrite<MessageAppend> {
         try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
         let text = try Validation.messageText(text)
         let clientID = try Validation.clientID(clientID)
         let now = self.clock.now()
-        let draft = MessageDraft(id: UUIDv7.make(at: now), groupID: groupID, senderID: userID, text: text, clientID: clientID, createdAt: now)
+        let draft = MessageDraft(
+            id: UUIDv7.make(at: now),
+            groupID: groupID,
+            senderID: userID,
+            text: text,
+            clientID: clientID,
+            createdAt: now,
+            replyTo: replyTo
+        )
         return self.repository.submitMessage(draft)
     }
 
@@ -207,6 +226,52 @@ public struct ChatService: Sendable {
             if hasMore { messages.removeLast() }
             return MessagePage(messages: messages, nextCursor: nil, hasMore: hasMore)
         }
+    }
+
+    // MARK: The message lifecycle
+
+    /// Replaces a message's text; its author only.
+    func editMessage(groupID: String, messageID: String, text: String, by userID: String) async throws -> Message {
+        try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
+        let text = try Validation.messageText(text)
+        let edit = MessageEdit(groupID: groupID, messageID: messageID, editorID: userID, text: text, at: self.clock.now())
+        return try await self.repository.editMessage(edit).message
+    }
+
+    /// Deletes a message (a tombstone stays); its author, or the group's owner and admins.
+    func deleteMessage(groupID: String, messageID: String, by userID: String) async throws {
+        try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
+        _ = try await self.repository.deleteMessage(MessageDeletion(groupID: groupID, messageID: messageID, userID: userID, at: self.clock.now()))
+    }
+
+    /// Adds (`present`) or removes the user's reaction with `emoji`, given as its percent-encoded path segment.
+    func react(groupID: String, messageID: String, emoji: String, present: Bool, by userID: String) async throws -> Message {
+        let emoji = try Validation.emoji(emoji)
+        try RateLimits.enforce(self.rateLimits.messagesPerUser, userID, what: "messages")
+        let change = ReactionChange(groupID: groupID, messageID: messageID, userID: userID, emoji: emoji, present: present)
+        return try await self.repository.setReaction(change).message
+    }
+
+    /// Moves the user's read marker forward to `seq`; the user's connections hear of it.
+    func markRead(groupID: String, seq: Int64, by userID: String) async throws {
+        guard seq >= 0 else { throw ChatError.invalid("invalid_seq", "seq must be an integer of 0 or more.") }
+        _ = try await self.repository.markRead(groupID: groupID, userID: userID, seq: seq)
+    }
+
+    /// What changed in a group after `since`, for a member.
+    func changes(groupID: String, since: Int64, limit: Int, as userID: String) async throws -> ChangePage {
+        guard try await self.repository.role(of: userID, in: groupID) != nil else { throw ChatError.groupNotFound }
+        return try await self.repository.changes(in: groupID, since: since, limit: limit)
+    }
+
+    /// One page of a group's members with their presence, for a member.
+    func members(groupID: String, cursor: MemberCursor?, limit: Int, as userID: String) async throws -> MemberPage {
+        guard try await self.repository.role(of: userID, in: groupID) != nil else { throw ChatError.groupNotFound }
+        var members = try await self.repository.members(of: groupID, after: cursor, limit: limit + 1, at: self.clock.now())
+        let hasMore = members.count > limit
+        if hasMore { members.removeLast() }
+        let next = hasMore ? members.last.map { MemberCursor(joinedAt: Timestamp.milliseconds($0.joinedAt), userID: $0.user.id) } : nil
+        return MemberPage(members: members, nextCursor: next.map(MemberCursor.encode))
     }
 
     /// Whether the user belongs to the group.
@@ -258,5 +323,21 @@ enum MessageCursor {
             text.hasPrefix("seq:"), let seq = Int64(text.dropFirst(4)), seq >= 1
         else { return nil }
         return seq
+    }
+}
+
+extension MemberCursor {
+    /// The opaque members cursor: base64url of `member:JOINED_MS:USER_ID`.
+    static func encode(_ cursor: MemberCursor) -> String {
+        Base64URL.encode(Array("member:\(cursor.joinedAt):\(cursor.userID)".utf8))
+    }
+
+    static func decode(_ text: String) -> MemberCursor? {
+        guard text.utf8.count <= 256, let bytes = Base64URL.decode(text), let decoded = String(validating: bytes, as: UTF8.self),
+            decoded.hasPrefix("member:")
+        else { return nil }
+        let parts = decoded.dropFirst("member:".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let joinedAt = Int64(parts[0]), !parts[1].isEmpty else { return nil }
+        return MemberCursor(joinedAt: joinedAt, userID: String(parts[1]))
     }
 }

@@ -16,6 +16,11 @@ enum Validation {
     static let inviteHoursRange: ClosedRange<Double> = 0...720
     static let inviteUsesRange: ClosedRange<Int> = 1...1000
     static let pageLimitRange: ClosedRange<Int> = 1...100
+    /// Pages of `changes` and of members.
+    static let changeLimitRange: ClosedRange<Int> = 1...500
+    static let emojiMaxBytes = 32
+    /// The most distinct emoji one message may carry.
+    static let reactionsPerMessageMax = 20
 
     /// A display name: trimmed, 1–64 characters, no control characters.
     static func displayName(_ raw: String) throws -> String {
@@ -82,6 +87,32 @@ enum Validation {
             throw ChatError.invalid("invalid_client_id", "clientId must be 1–\(clientIDMax) printable characters.")
         }
         return clientID
+    }
+
+    /// A reaction: one extended grapheme cluster of at most 32 bytes of UTF-8, with no whitespace or control
+    /// character, that does not start with a combining mark. `raw` is the path segment, percent-encoded.
+    static func emoji(_ raw: String) throws -> String {
+        let invalid = ChatError.invalid(
+            "invalid_emoji",
+            "emoji must be one character (one grapheme cluster) of at most \(emojiMaxBytes) bytes of UTF-8, percent-encoded, with no whitespace or control characters."
+        )
+        guard raw.utf8.count <= emojiMaxBytes * 3, let emoji = raw.removingPercentEncoding else { throw invalid }
+        // A lone combining mark is one grapheme too, but it would draw itself onto whatever precedes it.
+        let marks: Set<Unicode.GeneralCategory> = [.nonspacingMark, .spacingMark, .enclosingMark]
+        guard emoji.count == 1, (1...emojiMaxBytes).contains(emoji.utf8.count),
+            let first = emoji.unicodeScalars.first, !marks.contains(first.properties.generalCategory),
+            !emoji.unicodeScalars.contains(where: { $0.properties.isWhitespace || isControl($0) })
+        else { throw invalid }
+        return emoji
+    }
+
+    /// A page size from a query parameter: `range`, or `fallback` when absent.
+    static func limit(_ raw: String?, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        guard let raw else { return fallback }
+        guard let value = Int(raw), range.contains(value) else {
+            throw ChatError.invalid("invalid_limit", "limit must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
     }
 
     /// An invite lifetime in hours, within (0, 720].

@@ -75,30 +75,48 @@ final class PostgresListener: Service, Sendable {
     /// Publishes another instance's event locally.
     private func handle(_ text: String) async {
         guard let payload = FanOutPayload.decode(text), payload.instance != self.store.instanceID else { return }
-        switch payload.kind {
-        case "m":
-            guard let seq = payload.seq, self.hub.hasSubscribers(payload.group) else { return }
-            do {
-                let messages = try await self.repository.messages(in: payload.group, after: seq - 1, limit: 1)
-                self.hub.publish(messages.filter { $0.seq == seq }.map { .messageCreated($0) })
-            } catch {
-                self.logger.error("Could not read a notified message", metadata: ["group": "\(payload.group)", "error": "\(error)"])
+        do {
+            switch payload.kind {
+            case "m", "u":
+                guard let group = payload.group, let seq = payload.seq, self.hub.hasSubscribers(group),
+                    let message = try await self.repository.message(in: group, seq: seq)
+                else { return }
+                self.hub.publish([payload.kind == "m" ? .messageCreated(message) : .messageUpdated(message)])
+            case "j":
+                guard let group = payload.group, let user = payload.user, let name = payload.name,
+                    let role = payload.role.flatMap(GroupRole.init(rawValue:))
+                else { return }
+                self.hub.publish([.memberJoined(groupID: group, user: UserSummary(id: user, displayName: name), role: role)])
+            case "t":
+                guard let group = payload.group, let user = payload.user, let name = payload.name else { return }
+                self.hub.publish([.typing(groupID: group, user: UserSummary(id: user, displayName: name))])
+            case "r":
+                guard let group = payload.group, let user = payload.user, let seq = payload.seq, self.hub.isConnected(user) else { return }
+                self.hub.publish([.read(userID: user, groupID: group, seq: seq)])
+            case "p":
+                guard let user = payload.user, let status = payload.status.flatMap(Presence.Status.init(rawValue:)), self.hub.connectionCount > 0
+                else { return }
+                let groups: [String]
+                if let carried = payload.groups { groups = carried } else { groups = try await self.repository.groupIDs(of: user) }
+                let update = PresenceUpdate(userID: user, status: status, lastSeenAt: payload.lastSeen.map(Timestamp.date), groupIDs: groups)
+                self.hub.publish([.presence(update)])
+            default:
+                break
             }
-        case "j":
-            guard let user = payload.user, let name = payload.name, let role = payload.role.flatMap(GroupRole.init(rawValue:)) else { return }
-            self.hub.publish([.memberJoined(groupID: payload.group, user: UserSummary(id: user, displayName: name), role: role)])
-        case "t":
-            guard let user = payload.user, let name = payload.name else { return }
-            self.hub.publish([.typing(groupID: payload.group, user: UserSummary(id: user, displayName: name))])
-        default:
-            break
+        } catch {
+            self.logger.error("Could not deliver a notified event", metadata: ["kind": "\(payload.kind)", "error": "\(error)"])
         }
     }
 
-    /// Delivers what was committed while no notification could arrive.
+    /// How far before the newest known rev the catch-up starts: changes delivered out of order just before the
+    /// connection dropped are read again, and the hub sends each only once.
+    static let recoveryOverlap: Int64 = 256
+
+    /// Delivers what was committed while no notification could arrive: the memberships made meanwhile, and each
+    /// followed group's changes from its newest known rev (less an overlap), through the change feed.
     private func recover(since: Date) async throws {
         let users = self.hub.connectedUsers()
-        let known = self.hub.knownSeqs()
+        let known = self.hub.knownCursors()
         if !users.isEmpty {
             let groups = Array(known.keys)
             let rows = try await self.store.client.query(
@@ -118,14 +136,13 @@ final class PostgresListener: Service, Sendable {
             self.hub.publish(joins)
         }
         var delivered = 0
-        for (group, seq) in self.hub.knownSeqs() {
-            var after = seq
+        for (group, cursor) in self.hub.knownCursors() {
+            var since = max(0, cursor.rev - Self.recoveryOverlap)
             while true {
-                let messages = try await self.repository.messages(in: group, after: after, limit: 500)
-                self.hub.publish(messages.map { .messageCreated($0) })
-                delivered += messages.count
-                guard messages.count == 500, let last = messages.last?.seq else { break }
-                after = last
+                let page = try await self.repository.changes(in: group, since: since, limit: 500)
+                delivered += self.hub.deliver(page.messages.map { $0.seq > cursor.seq ? .messageCreated($0) : .messageUpdated($0) })
+                guard page.hasMore else { break }
+                since = page.rev
             }
         }
         self.logger.notice("Recovered the PostgreSQL LISTEN connection", metadata: ["caught_up_messages": "\(delivered)"])

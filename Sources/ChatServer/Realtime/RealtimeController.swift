@@ -15,6 +15,8 @@ import NIOCore
 struct RealtimeController {
     let service: ChatService
     let hub: RealtimeHub
+    /// Told of every connection that opens and closes.
+    let presence: PresenceTracker
     let auth: AuthMiddleware
     /// The largest frame a client may send.
     let maxFrameSize: Int
@@ -99,7 +101,11 @@ struct RealtimeController {
             return
         }
         let (id, frames) = self.hub.register(userID: userID) { channel.close(promise: nil) }
-        defer { self.hub.unregister(id) }
+        self.presence.opened(userID)
+        defer {
+            self.hub.unregister(id)
+            self.presence.closed(userID)
+        }
         logger.debug("WebSocket connected", metadata: ["ws.id": "\(id)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -120,10 +126,10 @@ struct RealtimeController {
                 self.hub.close(id, code: Self.tokenExpiredCode, reason: "token expired")
             }
             // Subscribe first, then read the cursors: whatever commits in between is both counted and delivered.
-            self.hub.subscribe(id, to: try await self.service.groups(of: userID).map(\.id))
+            self.hub.subscribe(id, to: try await self.service.groupIDs(of: userID))
             let groups = try await self.service.groups(of: userID)
             self.hub.subscribe(id, to: groups.map(\.id))
-            self.hub.ready(id, event: .ready(.init(user: user, groups: groups.map { .init(id: $0.id, lastSeq: $0.lastSeq) })))
+            self.hub.ready(id, event: .ready(.init(user: user, groups: groups.map(ServerEvent.GroupCursor.init))))
             // Sends are queued in the order they arrive and acknowledged as they become durable, so that the
             // next frame is read without waiting for the previous commit; at most `maxSendsInFlight` at once.
             let window = SendWindow(limit: Self.maxSendsInFlight)
@@ -173,10 +179,10 @@ struct RealtimeController {
             } catch {
                 self.sendError(error, to: id)
             }
-        case .messageSend(let groupID, let text, let clientID):
+        case .messageSend(let groupID, let text, let clientID, let replyTo):
             let pending: PendingWrite<MessageAppend>
             do {
-                pending = try self.service.submitMessage(groupID: groupID, text: text, clientID: clientID, from: user.id)
+                pending = try self.service.submitMessage(groupID: groupID, text: text, clientID: clientID, replyTo: replyTo, from: user.id)
             } catch {
                 self.sendError(error, clientID: clientID, to: id)
                 return nil
@@ -198,6 +204,12 @@ struct RealtimeController {
         case .typing(let groupID):
             do {
                 try await self.service.typing(groupID: groupID, user: user.summary)
+            } catch {
+                self.sendError(error, to: id)
+            }
+        case .read(let groupID, let seq):
+            do {
+                try await self.service.markRead(groupID: groupID, seq: seq, by: user.id)
             } catch {
                 self.sendError(error, to: id)
             }

@@ -7,7 +7,7 @@ import Synchronization
 /// Routes events to the WebSocket connections of the members they concern, on this instance.
 ///
 /// Each event is encoded once, into one buffer that every recipient's queue shares. A connection's queue is
-/// bounded: a reader that stops reading is cut off when its queue is full, and catches up by `seq` when it
+/// bounded: a reader that stops reading is cut off when its queue is full, and catches up by `rev` when it
 /// reconnects, so one stalled socket never holds memory or slows the others.
 public final class RealtimeHub: ChatEventSink, Sendable {
     /// Identifies one WebSocket connection.
@@ -40,9 +40,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         var byUser: [String: Set<ConnectionID>] = [:]
         var byGroup: [String: Set<ConnectionID>] = [:]
         var queueLimit: Int
-        /// Per group with subscribers: the newest `seq` delivered or announced, and the recent seqs already
-        /// delivered, so that a message arriving twice (a notification and a catch-up) goes out once.
-        var knownSeq: [String: Int64] = [:]
+        /// Per group with subscribers: the newest `seq` and `rev` delivered or announced, and the recent revs
+        /// already delivered, so that a change arriving twice (a notification and a catch-up) goes out once.
+        var known: [String: GroupCursor] = [:]
         var delivered: [String: Set<Int64>] = [:]
         /// Cut-off callbacks of connections that overflowed, to call once the lock is released.
         var overflowed: [@Sendable () -> Void] = []
@@ -93,7 +93,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     public func ready(_ id: ConnectionID, event: ServerEvent) {
         if case .ready(let ready) = event {
             self.state.withLock { state in
-                for cursor in ready.groups { state.knownSeq[cursor.id] = max(state.knownSeq[cursor.id] ?? 0, cursor.lastSeq) }
+                for cursor in ready.groups { state.known[cursor.id, default: GroupCursor()].advance(seq: cursor.lastSeq, rev: cursor.rev) }
             }
         }
         let frame = Self.encode(event)
@@ -152,10 +152,15 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         self.state.withLock { Array($0.byUser.keys) }
     }
 
-    /// For each group some connection follows: the newest `seq` delivered (or announced by `ready`).
-    public func knownSeqs() -> [String: Int64] {
+    /// Whether the user has an open connection here.
+    public func isConnected(_ userID: String) -> Bool {
+        self.state.withLock { $0.byUser[userID] != nil }
+    }
+
+    /// For each group some connection follows: the newest `seq` and `rev` delivered (or announced by `ready`).
+    public func knownCursors() -> [String: GroupCursor] {
         self.state.withLock { state in
-            state.byGroup.keys.reduce(into: [:]) { result, group in result[group] = state.knownSeq[group] ?? 0 }
+            state.byGroup.keys.reduce(into: [:]) { result, group in result[group] = state.known[group] ?? GroupCursor() }
         }
     }
 
@@ -164,15 +169,28 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Delivers committed events to the connections concerned, each encoded once.
     public func publish(_ events: [ChatEvent]) {
+        self.deliver(events)
+    }
+
+    /// Delivers events as ``publish(_:)`` does, and returns how many were new: a message change already
+    /// delivered (by its `rev`) is not sent again.
+    @discardableResult
+    public func deliver(_ events: [ChatEvent]) -> Int {
+        var fresh = 0
         for event in events {
             let start = ContinuousClock.now
             let frame = Self.encode(event.serverEvent)
-            let recipients = self.state.withLock { state -> Int in
+            let recipients = self.state.withLock { state -> Int? in
                 let targets: Set<ConnectionID>
                 switch event {
-                case .messageCreated(let message):
-                    guard Self.firstDelivery(of: message, in: &state) else { return 0 }
+                case .messageCreated(let message), .messageUpdated(let message):
+                    guard Self.firstDelivery(of: message, in: &state) else { return nil }
                     targets = state.byGroup[message.groupId] ?? []
+                case .read(let userID, _, _):
+                    targets = state.byUser[userID] ?? []
+                case .presence(let update):
+                    targets = update.groupIDs.reduce(into: Set<ConnectionID>()) { $0.formUnion(state.byGroup[$1] ?? []) }
+                        .subtracting(state.byUser[update.userID] ?? [])
                 case .memberJoined(let groupID, let user, _):
                     for id in state.byUser[user.id] ?? [] {
                         state.connections[id]?.groups.insert(groupID)
@@ -185,18 +203,20 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 for id in targets { Self.enqueue(frame, to: id, in: &state) }
                 return targets.count
             }
+            guard let recipients else { continue }
+            fresh += 1
             self.metrics?.fannedOut(recipients: recipients, in: .now - start)
         }
         self.cutOffOverflowed()
+        return fresh
     }
 
-    /// Records a message as delivered; `false` when it already was.
+    /// Records a message's latest change as delivered; `false` when it already was.
     private static func firstDelivery(of message: Message, in state: inout State) -> Bool {
         // Mutated in place: a copy of the set per message would cost up to 1,024 elements on the fan-out path.
-        guard state.delivered[message.groupId, default: []].insert(message.seq).inserted else { return false }
-        let newest = max(state.knownSeq[message.groupId] ?? 0, message.seq)
-        state.knownSeq[message.groupId] = newest
-        if let seen = state.delivered[message.groupId], seen.count > 1024 {
+        guard state.delivered[message.groupId, default: []].insert(message.rev).inserted else { return false }
+        state.known[message.groupId, default: GroupCursor()].advance(seq: message.seq, rev: message.rev)
+        if let seen = state.delivered[message.groupId], seen.count > 1024, let newest = state.known[message.groupId]?.rev {
             state.delivered[message.groupId] = seen.filter { $0 > newest - 512 }
         }
         return true
@@ -248,6 +268,19 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             return ByteBuffer(bytes: try ChatJSON.encoder.encode(event))
         } catch {
             return ByteBuffer(string: #"{"type":"error","data":{"code":"internal_error","message":"Could not encode an event."}}"#)
+        }
+    }
+}
+
+extension RealtimeHub {
+    /// How far a group's events have come on this instance.
+    public struct GroupCursor: Sendable, Hashable {
+        public var seq: Int64 = 0
+        public var rev: Int64 = 0
+
+        mutating func advance(seq: Int64, rev: Int64) {
+            self.seq = max(self.seq, seq)
+            self.rev = max(self.rev, rev)
         }
     }
 }

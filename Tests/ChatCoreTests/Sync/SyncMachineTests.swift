@@ -9,15 +9,38 @@ enum Fixture {
     static let me = User(id: "me", displayName: "Me", email: nil, isGuest: true, createdAt: t0)
     static let bob = UserSummary(id: "bob", displayName: "Bob")
 
-    static func group(_ id: String, lastSeq: Int64 = 0) -> Group {
-        Group(id: id, name: id.uppercased(), createdAt: t0, role: .member, memberCount: 2, lastSeq: lastSeq)
+    static func group(_ id: String, lastSeq: Int64 = 0, readSeq: Int64? = nil, unread: Int = 0) -> Group {
+        Group(
+            id: id,
+            name: id.uppercased(),
+            createdAt: t0,
+            role: .member,
+            memberCount: 2,
+            lastSeq: lastSeq,
+            rev: lastSeq,
+            readSeq: readSeq ?? lastSeq,
+            unreadCount: unread
+        )
     }
 
-    static func message(_ seq: Int64, in group: String = "g", from sender: UserSummary = bob, clientId: String? = nil) -> Message {
+    /// A group's cursor in `ready`, where nothing but messages changed: `rev` is the newest `seq`.
+    static func cursor(_ id: String, lastSeq: Int64, rev: Int64? = nil, readSeq: Int64? = nil, unread: Int = 0) -> ServerEvent.GroupCursor {
+        .init(id: id, lastSeq: lastSeq, rev: rev ?? lastSeq, readSeq: readSeq ?? lastSeq, unreadCount: unread)
+    }
+
+    /// A message whose creation was its group's change number `rev` (by default its `seq`: nothing else changed).
+    static func message(
+        _ seq: Int64,
+        in group: String = "g",
+        from sender: UserSummary = bob,
+        clientId: String? = nil,
+        rev: Int64? = nil
+    ) -> Message {
         Message(
             id: "\(group)-\(seq)",
             groupId: group,
             seq: seq,
+            rev: rev ?? seq,
             sender: sender,
             text: "message \(seq)",
             createdAt: t0.addingTimeInterval(Double(seq)),
@@ -33,7 +56,7 @@ enum Fixture {
     static func connected(loadedThrough seq: Int64 = 3, groups: [String] = ["g"]) -> SyncMachine {
         var machine = SyncMachine(me: me)
         _ = machine.handle(.groupsLoaded(groups.map { group($0, lastSeq: $0 == "g" ? seq : 0) }))
-        _ = machine.handle(.ready(.init(user: me, groups: groups.map { .init(id: $0, lastSeq: $0 == "g" ? seq : 0) })))
+        _ = machine.handle(.ready(.init(user: me, groups: groups.map { cursor($0, lastSeq: $0 == "g" ? seq : 0) })))
         _ = machine.handle(.focus(groupId: "g"))
         _ = machine.handle(.newestLoaded(groupId: "g", page: seq > 0 ? page(1...seq) : MessagePage(messages: [], nextCursor: nil, hasMore: false)))
         return machine
@@ -42,6 +65,11 @@ enum Fixture {
 
 extension SyncMachine {
     func seqs(_ group: String = "g") -> [Int64] { self.state.groups[group]?.messages.map(\.seq) ?? [] }
+}
+
+extension [SyncAction] {
+    /// The actions but read-marker moves, which the focused group makes whenever it grows (tested on their own).
+    var fetching: [SyncAction] { self.filter { if case .markRead = $0 { false } else { true } } }
 }
 
 @Suite("Sync machine: merging pages and live events")
@@ -60,45 +88,59 @@ struct SyncMachineMergeTests {
     @Test("the next seq is appended, and duplicates are dropped")
     func appendAndDeduplicate() {
         var machine = Fixture.connected(loadedThrough: 3)
-        #expect(machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0)).isEmpty)
+        #expect(machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0)).fetching.isEmpty)
         _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
         _ = machine.handle(.server(.messageNew(Fixture.message(2)), at: Fixture.t0))
-        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(3), Fixture.message(4)]))
+        _ = machine.handle(
+            .changesLoaded(groupId: "g", page: ChangePage(messages: [Fixture.message(3), Fixture.message(4)], rev: 4, hasMore: false))
+        )
         #expect(machine.seqs() == [1, 2, 3, 4])
+        #expect(machine.state.groups["g"]?.rev == 4)
     }
 
-    @Test("a seq jump holds the message back and asks for the gap, once")
+    @Test("a seq jump holds the message back and asks for the change feed from the last complete rev, once")
     func gapTriggersCatchUp() {
         var machine = Fixture.connected(loadedThrough: 3)
-        #expect(machine.handle(.server(.messageNew(Fixture.message(6)), at: Fixture.t0)) == [.catchUp(groupId: "g", after: 3)])
+        #expect(machine.handle(.server(.messageNew(Fixture.message(6)), at: Fixture.t0)) == [.fetchChanges(groupId: "g", since: 3)])
         #expect(machine.seqs() == [1, 2, 3])
         #expect(machine.state.groups["g"]?.ahead.map(\.seq) == [6])
-        #expect(machine.handle(.server(.messageNew(Fixture.message(7)), at: Fixture.t0)).isEmpty, "one catch-up at a time")
-        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5), Fixture.message(6)]))
+        #expect(machine.handle(.server(.messageNew(Fixture.message(7)), at: Fixture.t0)).isEmpty, "one fetch at a time")
+        let page = ChangePage(messages: [Fixture.message(4), Fixture.message(5), Fixture.message(6)], rev: 6, hasMore: false)
+        #expect(machine.handle(.changesLoaded(groupId: "g", page: page)).fetching.isEmpty)
         #expect(machine.seqs() == [1, 2, 3, 4, 5, 6, 7])
         #expect(machine.state.groups["g"]?.ahead.isEmpty == true)
         #expect(machine.state.groups["g"]?.catchingUp == false)
+        #expect(machine.state.groups["g"]?.rev == 7, "rev 7 was seen live and is contiguous after the page")
     }
 
-    @Test("reordered arrivals fill in without a fetch when the gap closes by itself")
+    @Test("reordered arrivals fill in; the fetch's answer later doubles nothing")
     func reordering() {
         var machine = Fixture.connected(loadedThrough: 3)
         let first = machine.handle(.server(.messageNew(Fixture.message(5)), at: Fixture.t0))
-        #expect(first == [.catchUp(groupId: "g", after: 3)])
+        #expect(first == [.fetchChanges(groupId: "g", since: 3)])
         _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
         #expect(machine.seqs() == [1, 2, 3, 4, 5])
-        // The catch-up answers later with what is already there: nothing doubles.
-        _ = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5)]))
+        #expect(machine.state.groups["g"]?.rev == 5)
+        _ = machine.handle(
+            .changesLoaded(groupId: "g", page: ChangePage(messages: [Fixture.message(4), Fixture.message(5)], rev: 5, hasMore: false))
+        )
         #expect(machine.seqs() == [1, 2, 3, 4, 5])
     }
 
-    @Test("a catch-up that stops short of what is held back asks again")
-    func partialCatchUp() {
+    @Test("a change feed with more pages is read page after page, from each page's rev")
+    func paging() {
         var machine = Fixture.connected(loadedThrough: 3)
         _ = machine.handle(.server(.messageNew(Fixture.message(9)), at: Fixture.t0))
-        let again = machine.handle(.caughtUp(groupId: "g", messages: [Fixture.message(4), Fixture.message(5)]))
-        #expect(again == [.catchUp(groupId: "g", after: 5)])
+        let next = machine.handle(
+            .changesLoaded(groupId: "g", page: ChangePage(messages: [Fixture.message(4), Fixture.message(5)], rev: 5, hasMore: true))
+        )
+        #expect(next.fetching == [.fetchChanges(groupId: "g", since: 5)])
         #expect(machine.seqs() == [1, 2, 3, 4, 5])
+        #expect(machine.state.groups["g"]?.catchingUp == true)
+        let last = ChangePage(messages: (6...8).map { Fixture.message($0) }, rev: 9, hasMore: false)
+        #expect(machine.handle(.changesLoaded(groupId: "g", page: last)).fetching.isEmpty)
+        #expect(machine.seqs() == Array(1...9))
+        #expect(machine.state.groups["g"]?.rev == 9)
     }
 
     @Test("live messages of a group not yet loaded wait, and join its first page")
@@ -109,7 +151,7 @@ struct SyncMachineMergeTests {
         _ = machine.handle(.server(.messageNew(Fixture.message(6)), at: Fixture.t0))
         _ = machine.handle(.focus(groupId: "g"))
         // The page was read before 6 was committed.
-        #expect(machine.handle(.newestLoaded(groupId: "g", page: Fixture.page(1...5))).isEmpty)
+        #expect(machine.handle(.newestLoaded(groupId: "g", page: Fixture.page(1...5))).fetching.isEmpty)
         #expect(machine.seqs() == [1, 2, 3, 4, 5, 6])
     }
 
@@ -127,18 +169,20 @@ struct SyncMachineMergeTests {
         #expect(machine.handle(.loadOlder(groupId: "g")).isEmpty, "nothing older remains")
     }
 
-    @Test("a reconnect notes the groups to catch up, and reloads the list when a group is new")
+    @Test("a reconnect asks for the change feed of each group that changed, and reloads the list when a group is new")
     func reconnect() {
-        var machine = Fixture.connected(loadedThrough: 3)
+        var machine = Fixture.connected(loadedThrough: 3, groups: ["g", "h"])
         _ = machine.handle(.connection(.reconnecting(retryIn: .seconds(1))))
         #expect(machine.state.connection == .reconnecting(retryIn: .seconds(1)))
-        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [.init(id: "g", lastSeq: 7), .init(id: "new", lastSeq: 2)])))
-        #expect(actions == [.loadGroups])
+        let cursors = [Fixture.cursor("g", lastSeq: 7), Fixture.cursor("h", lastSeq: 0), Fixture.cursor("new", lastSeq: 2)]
+        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: cursors)))
+        #expect(actions == [.fetchChanges(groupId: "g", since: 3), .loadGroups], "h did not change, and is not loaded anyway")
         #expect(machine.state.connection == .connected)
-        #expect(machine.state.groups["g"]?.catchingUp == true, "the real-time client fetches after=3")
+        #expect(machine.state.groups["g"]?.catchingUp == true)
         _ = machine.handle(.server(.messageNew(Fixture.message(8)), at: Fixture.t0))
-        _ = machine.handle(.caughtUp(groupId: "g", messages: (4...7).map { Fixture.message($0) }))
+        _ = machine.handle(.changesLoaded(groupId: "g", page: ChangePage(messages: (4...7).map { Fixture.message($0) }, rev: 7, hasMore: false)))
         #expect(machine.seqs() == Array(1...8))
+        #expect(machine.state.groups["g"]?.rev == 8)
     }
 }
 
@@ -179,7 +223,7 @@ struct SyncMachineOutboxTests {
         #expect(machine.handle(.send(groupId: "g", text: "one", clientId: "c1", at: Fixture.t0)).isEmpty)
         #expect(machine.handle(.send(groupId: "g", text: "two", clientId: "c2", at: Fixture.t0)).isEmpty)
         #expect(machine.state.outbox.map(\.status) == [.queued, .queued])
-        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [.init(id: "g", lastSeq: 3)])))
+        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [Fixture.cursor("g", lastSeq: 3)])))
         let delivered = actions.compactMap { action -> String? in
             if case .deliver(let message) = action { message.clientId } else { nil }
         }
@@ -221,16 +265,17 @@ struct SyncMachineOutboxTests {
 
 @Suite("Sync machine: unread counts, order and typing")
 struct SyncMachineStateTests {
-    @Test("messages from others in other groups are unread until the group is focused")
+    @Test("messages from others in other groups are unread until the group is shown, which moves the read marker")
     func unread() {
         var machine = Fixture.connected(loadedThrough: 3, groups: ["g", "h"])
         _ = machine.handle(.server(.messageNew(Fixture.message(1, in: "h")), at: Fixture.t0))
         _ = machine.handle(.server(.messageNew(Fixture.message(2, in: "h")), at: Fixture.t0))
         _ = machine.handle(.server(.messageNew(Fixture.message(2, in: "h")), at: Fixture.t0))
-        _ = machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0))
+        #expect(machine.handle(.server(.messageNew(Fixture.message(4)), at: Fixture.t0)) == [.markRead(groupId: "g", seq: 4)])
         #expect(machine.state.groups["h"]?.unread == 2, "a duplicate is not counted twice")
         #expect(machine.state.groups["g"]?.unread == 0, "the focused group has nothing unread")
-        _ = machine.handle(.focus(groupId: "h"))
+        #expect(machine.handle(.focus(groupId: "h")) == [.loadNewest(groupId: "h")])
+        #expect(machine.handle(.newestLoaded(groupId: "h", page: Fixture.page(1...2, in: "h"))) == [.markRead(groupId: "h", seq: 2)])
         #expect(machine.state.groups["h"]?.unread == 0)
         _ = machine.handle(.server(.messageNew(Fixture.message(5)), at: Fixture.t0))
         #expect(machine.state.groups["g"]?.unread == 1)

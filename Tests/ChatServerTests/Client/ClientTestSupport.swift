@@ -25,3 +25,14 @@ func startServer(in directory: URL, port: Int = 0) async throws -> ServerProcess
         ]
     )
 }
+
+extension APIClient {
+    /// Two guests, Ann and Bob, in a new group of Ann's named `name`.
+    func annAndBob(in name: String) async throws -> (ann: AuthResponse, bob: AuthResponse, group: Group) {
+        let ann = try await self.guest(displayName: "Ann")
+        let bob = try await self.guest(displayName: "Bob")
+        let group = try await self.authenticated(ann.token).createGroup(name: name)
+        _ = try await self.authenticated(bob.token).acceptInvite(try await self.authenticated(ann.token).createInvite(groupID: group.id).token)
+        return (ann, bob, group)
+    }
+}

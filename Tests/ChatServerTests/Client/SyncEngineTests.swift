@@ -10,11 +10,7 @@ struct SyncEngineTests {
         let directory = try TemporaryDirectory()
         let server = try await startServer(in: directory.url)
         let base = APIClient(baseURL: server.baseURL)
-        let ann = try await base.guest(displayName: "Ann")
-        let bob = try await base.guest(displayName: "Bob")
-        let group = try await base.authenticated(ann.token).createGroup(name: "Live")
-        let invite = try await base.authenticated(ann.token).createInvite(groupID: group.id)
-        _ = try await base.authenticated(bob.token).acceptInvite(invite.token)
+        let (ann, bob, group) = try await base.annAndBob(in: "Live")
 
         let annEngine = SyncEngine(api: base.authenticated(ann.token), me: ann.user)
         let bobEngine = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
@@ -48,11 +44,8 @@ struct SyncEngineTests {
         let port = FreePort.reserve()
         var server = try await startServer(in: directory.url, port: port)
         let base = APIClient(baseURL: server.baseURL)
-        let ann = try await base.guest(displayName: "Ann")
-        let bob = try await base.guest(displayName: "Bob")
+        let (ann, bob, group) = try await base.annAndBob(in: "Flaky")
         let annAPI = base.authenticated(ann.token)
-        let group = try await annAPI.createGroup(name: "Flaky")
-        _ = try await base.authenticated(bob.token).acceptInvite(try await annAPI.createInvite(groupID: group.id).token)
         for index in 1...3 { _ = try await annAPI.sendMessage(groupID: group.id, text: "before \(index)", clientID: nil) }
 
         let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
@@ -85,6 +78,71 @@ struct SyncEngineTests {
         let stored = try await annAPI.catchUp(groupID: group.id, after: 0)
         #expect(stored.filter { $0.text == "written offline" }.count == 1)
         await engine.stop()
+        try await server.stop()
+    }
+
+    @Test("after a reconnect, edits, deletions and reactions made meanwhile arrive through the change feed")
+    func missedChanges() async throws {
+        let directory = try TemporaryDirectory()
+        let port = FreePort.reserve()
+        var server = try await startServer(in: directory.url, port: port)
+        let base = APIClient(baseURL: server.baseURL)
+        let (ann, bob, group) = try await base.annAndBob(in: "Edits")
+        let annAPI = base.authenticated(ann.token)
+        var sent: [Message] = []
+        for index in 1...3 { sent.append(try await base.authenticated(bob.token).sendMessage(groupID: group.id, text: "m\(index)", clientID: nil)) }
+
+        let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
+        await engine.start()
+        await engine.focus(group.id)
+        _ = try await engine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.messages.count == 3 }
+        try await server.stop()
+
+        // While Ann is away, Bob edits, deletes, reacts twice and writes, through another instance.
+        let other = try await startServer(in: directory.url)
+        let bobAPI = APIClient(baseURL: other.baseURL, token: bob.token)
+        let edited = try await bobAPI.editMessage(groupID: group.id, messageID: sent[0].id, text: "m1, edited")
+        try await bobAPI.deleteMessage(groupID: group.id, messageID: sent[1].id)
+        _ = try await bobAPI.react(groupID: group.id, messageID: sent[2].id, emoji: "👍")
+        let reacted = try await bobAPI.react(groupID: group.id, messageID: sent[2].id, emoji: "🎉")
+        let fourth = try await bobAPI.sendMessage(groupID: group.id, text: "m4", clientID: nil)
+        try await other.stop()
+
+        server = try await startServer(in: directory.url, port: port)
+        let state = try await engine.waitUntil(timeout: .seconds(20)) {
+            $0.connection == .connected && $0.groups[group.id]?.rev == fourth.rev && $0.groups[group.id]?.catchingUp == false
+        }
+        let messages = try #require(state.groups[group.id]?.messages)
+        #expect(messages.map(\.seq) == [1, 2, 3, 4])
+        #expect(messages[0] == edited)
+        #expect(messages[1].deleted && messages[1].text.isEmpty)
+        #expect(messages[2] == reacted)
+        #expect(messages[3] == fourth)
+        await engine.stop()
+        try await server.stop()
+    }
+
+    @Test("reading a group on one device clears its unread count on another")
+    func readOnAnotherDevice() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await startServer(in: directory.url)
+        let base = APIClient(baseURL: server.baseURL)
+        let (ann, bob, group) = try await base.annAndBob(in: "Devices")
+        let annAPI = base.authenticated(ann.token)
+        for index in 1...3 { _ = try await annAPI.sendMessage(groupID: group.id, text: "m\(index)", clientID: nil) }
+
+        let phone = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
+        let laptop = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
+        await phone.start()
+        await laptop.start()
+        _ = try await phone.waitUntil { $0.connection == .connected && $0.groups[group.id]?.unread == 3 }
+        _ = try await laptop.waitUntil { $0.connection == .connected && $0.groups[group.id]?.unread == 3 }
+        await laptop.focus(group.id)
+        _ = try await laptop.waitUntil { $0.groups[group.id]?.unread == 0 && $0.groups[group.id]?.readSeq == 3 }
+        _ = try await phone.waitUntil(timeout: .seconds(1)) { $0.groups[group.id]?.unread == 0 }
+        #expect(try await base.authenticated(bob.token).groups().first?.readSeq == 3)
+        await phone.stop()
+        await laptop.stop()
         try await server.stop()
     }
 

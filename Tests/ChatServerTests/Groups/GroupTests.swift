@@ -18,7 +18,14 @@ struct GroupTests {
             #expect(group.role == .owner)
             #expect(group.memberCount == 1)
             #expect(group.lastSeq == 0)
-            #expect(try response.jsonObject.keys.sorted() == ["createdAt", "id", "lastSeq", "memberCount", "name", "role"])
+            #expect(group.rev == 0)
+            #expect(group.readSeq == 0)
+            #expect(group.unreadCount == 0)
+            #expect(
+                try response.jsonObject.keys.sorted() == [
+                    "createdAt", "id", "lastSeq", "memberCount", "name", "readSeq", "rev", "role", "unreadCount",
+                ]
+            )
         }
     }
 

@@ -15,7 +15,9 @@ struct TwoInstances {
 
     static func start(in directory: URL) async throws -> TwoInstances {
         let database = try await PostgresTesting.createDatabase()
-        let environment = ["DATABASE_URL": database.url, "JWT_SECRET": "shared-secret-of-every-instance-32-bytes!", "BCRYPT_COST": "10"]
+        let environment = [
+            "DATABASE_URL": database.url, "JWT_SECRET": "shared-secret-of-every-instance-32-bytes!", "BCRYPT_COST": "10", "PRESENCE_GRACE": "1",
+        ]
         // Both start at once: the migrations' advisory lock keeps them apart.
         async let a = ServerProcess.start(in: directory, environment: environment)
         async let b = ServerProcess.start(in: directory, environment: environment)
@@ -34,6 +36,40 @@ struct TwoInstances {
         try await self.b.stop()
         await self.database.drop()
     }
+
+    /// Clients of each instance, and a group that its owner (signed up on A) created and its member (signed up
+    /// on B) joined.
+    struct SharedGroup {
+        let onA: APIClient
+        let onB: APIClient
+        let owner: AuthResponse
+        let member: AuthResponse
+        let group: Group
+    }
+
+    func sharedGroup(_ name: String, owner: String = "Ann", member: String = "Bob") async throws -> SharedGroup {
+        let (onA, onB) = (APIClient(baseURL: self.a.baseURL), APIClient(baseURL: self.b.baseURL))
+        let owner = try await onA.guest(displayName: owner)
+        let member = try await onB.guest(displayName: member)
+        let group = try await onA.authenticated(owner.token).createGroup(name: name)
+        _ = try await onB.authenticated(member.token).acceptInvite(try await onA.authenticated(owner.token).createInvite(groupID: group.id).token)
+        return SharedGroup(onA: onA, onB: onB, owner: owner, member: member, group: group)
+    }
+
+    /// Waits until `condition` holds in the database, checking every 50 ms for at most `timeout`.
+    func waitUntil(
+        _ what: String,
+        timeout: Duration = .seconds(15),
+        _ condition: @escaping (PostgresConnection) async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        try await PostgresTesting.connection(to: self.database.url) { connection in
+            while try await !condition(connection) {
+                guard ContinuousClock.now < deadline else { throw ChildProcess.Failure(description: "timed out waiting until \(what)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
 }
 
 @Suite(
@@ -46,13 +82,9 @@ struct MultiInstanceTests {
     func crossInstance() async throws {
         let directory = try TemporaryDirectory()
         let servers = try await TwoInstances.start(in: directory.url)
-        let onA = APIClient(baseURL: servers.a.baseURL)
-        let onB = APIClient(baseURL: servers.b.baseURL)
-        let ann = try await onA.guest(displayName: "Ann")
-        let bob = try await onB.guest(displayName: "Bob")
+        let shared = try await servers.sharedGroup("Across")
+        let (onA, onB, ann, bob, group) = (shared.onA, shared.onB, shared.owner, shared.member, shared.group)
         let carol = try await onA.guest(displayName: "Carol")
-        let group = try await onA.authenticated(ann.token).createGroup(name: "Across")
-        _ = try await onB.authenticated(bob.token).acceptInvite(try await onA.authenticated(ann.token).createInvite(groupID: group.id).token)
 
         let (annSocket, _) = try await WebSocketProbe.connect(port: servers.a.port, token: ann.token)
         let (bobSocket, _) = try await WebSocketProbe.connect(port: servers.b.port, token: bob.token)
@@ -83,12 +115,8 @@ struct MultiInstanceTests {
     func listenerRecovery() async throws {
         let directory = try TemporaryDirectory()
         let servers = try await TwoInstances.start(in: directory.url)
-        let onA = APIClient(baseURL: servers.a.baseURL)
-        let onB = APIClient(baseURL: servers.b.baseURL)
-        let ann = try await onA.guest(displayName: "Ann")
-        let bob = try await onB.guest(displayName: "Bob")
-        let group = try await onA.authenticated(ann.token).createGroup(name: "Resilient")
-        _ = try await onB.authenticated(bob.token).acceptInvite(try await onA.authenticated(ann.token).createInvite(groupID: group.id).token)
+        let shared = try await servers.sharedGroup("Resilient")
+        let (onB, ann, bob, group) = (shared.onB, shared.owner, shared.member, shared.group)
         let (annSocket, _) = try await WebSocketProbe.connect(port: servers.a.port, token: ann.token)
         let first = try await onB.authenticated(bob.token).sendMessage(groupID: group.id, text: "before", clientID: nil)
         #expect(try await annSocket.inbox.first { $0.message }.seq == first.seq)
@@ -124,6 +152,69 @@ struct MultiInstanceTests {
         let after = try await onB.authenticated(bob.token).sendMessage(groupID: group.id, text: "after", clientID: nil)
         #expect(try await annSocket.inbox.first { $0.message?.seq == after.seq ? $0.message : nil } == after)
         await annSocket.close()
+        try await servers.stop()
+    }
+
+    @Test("edits, deletions, reactions and read markers reach the sockets of the other instance")
+    func lifecycleCrossInstance() async throws {
+        let directory = try TemporaryDirectory()
+        let servers = try await TwoInstances.start(in: directory.url)
+        let shared = try await servers.sharedGroup("Across")
+        let (onA, ann, bob, group) = (shared.onA, shared.owner, shared.member, shared.group)
+        let (annA, bobB) = (onA.authenticated(ann.token), shared.onB.authenticated(bob.token))
+        let (annSocket, _) = try await WebSocketProbe.connect(port: servers.a.port, token: ann.token)
+        let (bobOnA, _) = try await WebSocketProbe.connect(port: servers.a.port, token: bob.token)
+        let (bobOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: bob.token)
+
+        let message = try await bobB.sendMessage(groupID: group.id, text: "draft", clientID: nil)
+        let edited = try await bobB.editMessage(groupID: group.id, messageID: message.id, text: "final")
+        #expect(try await annSocket.inbox.first { $0.updated } == edited)
+        let reacted = try await annA.react(groupID: group.id, messageID: message.id, emoji: "👍")
+        #expect(try await bobOnB.inbox.first { $0.updated?.rev == reacted.rev ? $0.updated : nil } == reacted)
+        try await annA.deleteMessage(groupID: group.id, messageID: message.id)
+        let tombstone = try await bobOnB.inbox.first { $0.updated?.deleted == true ? $0.updated : nil }
+        #expect(tombstone.rev == reacted.rev + 1 && tombstone.text.isEmpty)
+        // Bob reads on A; his socket on B hears it.
+        try await onA.authenticated(bob.token).markRead(groupID: group.id, seq: 1)
+        #expect(try await bobOnB.inbox.first { $0.readMarker } == .init(groupId: group.id, seq: 1))
+        #expect(try await bobOnA.inbox.first { $0.readMarker } == .init(groupId: group.id, seq: 1))
+        // The change feed reads the same on both instances.
+        let fromA = try await annA.changes(groupID: group.id, since: 0)
+        let fromB = try await bobB.changes(groupID: group.id, since: 0)
+        #expect(fromA == fromB)
+        #expect(fromA.messages == [tombstone] && fromA.rev == tombstone.rev)
+        for probe in [annSocket, bobOnA, bobOnB] { await probe.close() }
+        try await servers.stop()
+    }
+
+    @Test("presence across instances: a user connected to both stays online until their last socket anywhere closes")
+    func presenceCrossInstance() async throws {
+        let directory = try TemporaryDirectory()
+        let servers = try await TwoInstances.start(in: directory.url)
+        let shared = try await servers.sharedGroup("Watch", owner: "Carol")
+        let (onB, carol, bob, group) = (shared.onB, shared.owner, shared.member, shared.group)
+        let (carolSocket, _) = try await WebSocketProbe.connect(port: servers.a.port, token: carol.token)
+        let (bobOnA, _) = try await WebSocketProbe.connect(port: servers.a.port, token: bob.token)
+        let (bobOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: bob.token)
+        let online = try await carolSocket.inbox.first { $0.presence }
+        #expect(online.userId == bob.user.id && online.status == .online)
+
+        // Bob leaves A: once A has let his record go (after its grace period), he is still online through B.
+        await bobOnA.close()
+        let instanceA = try TwoInstances.instanceID(of: servers.a)
+        try await servers.waitUntil("A drops Bob's presence record") { connection in
+            try await connection.count("SELECT count(*) FROM presence WHERE user_id = \(bob.user.id) AND instance_id = \(instanceA)") == 0
+        }
+        let members = try await onB.authenticated(bob.token).members(groupID: group.id)
+        #expect(members.members.first { $0.user.id == bob.user.id }?.presence.status == .online)
+        let sent = try await onB.authenticated(bob.token).sendMessage(groupID: group.id, text: "still here", clientID: nil)
+        #expect(try await carolSocket.inbox.next(timeout: .seconds(10)).message == sent, "no offline came before the message")
+
+        // His last socket closes on B: Carol, on A, hears it from B.
+        await bobOnB.close()
+        let offline = try await carolSocket.inbox.first(timeout: .seconds(15)) { $0.presence }
+        #expect(offline.userId == bob.user.id && offline.status == .offline && offline.lastSeenAt != nil)
+        await carolSocket.close()
         try await servers.stop()
     }
 
@@ -163,5 +254,13 @@ struct MultiInstanceTests {
         #expect(stored.map(\.seq) == Array(1...50))
         #expect(Set(stored.compactMap(\.clientId)).count == 50)
         try await servers.stop()
+    }
+}
+
+extension PostgresConnection {
+    /// The single integer a `SELECT count(*)` returns.
+    func count(_ query: PostgresQuery) async throws -> Int64 {
+        for try await value in try await self.query(query, logger: PostgresTesting.logger).decode(Int64.self) { return value }
+        return 0
     }
 }

@@ -158,29 +158,31 @@ enum RepositoryContract {
         }
     }
 
-    static func messages(_ repository: any ChatRepository, _ sink: RecordingSink) async throws {
-        var senders: [User] = []
-        for index in 0..<5 {
-            let sender = self.user("S\(index)")
-            try await repository.insertUser(sender, passwordHash: nil)
-            senders.append(sender)
-        }
-        let group = try await repository.createGroup(id: UUIDv7.make(), name: "Busy", owner: senders[0].id, at: t0)
-        for sender in senders.dropFirst() {
+    /// A group of `owner` with `others` as members (each through an invite of the owner's), everyone stored.
+    static func group(_ repository: any ChatRepository, name: String, owner: User, others: [User]) async throws -> Group {
+        for user in [owner] + others { try await repository.insertUser(user, passwordHash: nil) }
+        let group = try await repository.createGroup(id: UUIDv7.make(), name: name, owner: owner.id, at: t0)
+        for user in others {
             let hash = InviteToken.generate().hash
             try await repository.insertInvite(
                 NewInvite(
                     id: UUIDv7.make(),
                     tokenHash: hash,
                     groupID: group.id,
-                    createdBy: senders[0].id,
+                    createdBy: owner.id,
                     createdAt: t0,
                     expiresAt: t0.addingTimeInterval(60),
                     maxUses: 1
                 )
             )
-            _ = try await repository.acceptInvite(tokenHash: hash, userID: sender.id, at: t0)
+            _ = try await repository.acceptInvite(tokenHash: hash, userID: user.id, at: t0)
         }
+        return group
+    }
+
+    static func messages(_ repository: any ChatRepository, _ sink: RecordingSink) async throws {
+        let senders = (0..<5).map { self.user("S\($0)") }
+        let group = try await self.group(repository, name: "Busy", owner: senders[0], others: Array(senders.dropFirst()))
         // 100 concurrent appends from 5 senders, each sending one clientId twice: 95 messages, seq 1…95, gapless.
         let results = try await withThrowingTaskGroup(of: MessageAppend.self) { tasks in
             for (index, sender) in senders.enumerated() {
@@ -228,6 +230,22 @@ struct SQLiteContractTests {
     @Test("messages: gapless seq under concurrent writers, idempotency, pages") func messages() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await RepositoryContract.messages(repository, sink) }
     }
+    @Test("edits, deletions, reactions and replies, each taking the next rev") func lifecycle() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.lifecycle(repository, sink) }
+    }
+    @Test("the change feed: current state, once per message, paged") func changes() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await LifecycleContract.changes(repository) }
+    }
+    @Test("the change feed matches a model of random edits, deletions and reactions, at every page size")
+    func changeFeedModel() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await LifecycleContract.changeFeedModel(repository) }
+    }
+    @Test("read markers and unread counts") func readMarkers() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
+    }
+    @Test("presence over two instances, expiry, and the member list") func presence() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.presence(repository, sink) }
+    }
 }
 
 @Suite("Storage contract on PostgreSQL", .enabled(if: PostgresTesting.isAvailable, PostgresTesting.skipReason))
@@ -243,6 +261,22 @@ struct PostgresContractTests {
     }
     @Test("messages: gapless seq under concurrent writers, idempotency, pages") func messages() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await RepositoryContract.messages(repository, sink) }
+    }
+    @Test("edits, deletions, reactions and replies, each taking the next rev") func lifecycle() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.lifecycle(repository, sink) }
+    }
+    @Test("the change feed: current state, once per message, paged") func changes() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await LifecycleContract.changes(repository) }
+    }
+    @Test("the change feed matches a model of random edits, deletions and reactions, at every page size")
+    func changeFeedModel() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await LifecycleContract.changeFeedModel(repository) }
+    }
+    @Test("read markers and unread counts") func readMarkers() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
+    }
+    @Test("presence over two instances, expiry, and the member list") func presence() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.presence(repository, sink) }
     }
 
     @Test("two instances migrating one new database at once apply each migration once")

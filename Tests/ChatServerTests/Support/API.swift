@@ -65,6 +65,33 @@ struct API: Sendable {
         try await self.call(.get, "/groups/\(group)/messages\(query)", token: token).decoded(MessagePage.self)
     }
 
+    func edit(_ token: String, group: String, message: String, text: String) async throws -> TestResponse {
+        try await self.call(.patch, "/groups/\(group)/messages/\(message)", token: token, json: EditMessageRequest(text: text))
+    }
+
+    func delete(_ token: String, group: String, message: String) async throws -> TestResponse {
+        try await self.call(.delete, "/groups/\(group)/messages/\(message)", token: token)
+    }
+
+    /// `PUT` (or `DELETE` when not `present`) a reaction; `emoji` is sent percent-encoded unless `raw`.
+    func react(_ token: String, group: String, message: String, emoji: String, present: Bool = true, raw: Bool = false) async throws -> TestResponse {
+        let segment = raw ? emoji : emoji.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? emoji
+        return try await self.call(present ? .put : .delete, "/groups/\(group)/messages/\(message)/reactions/\(segment)", token: token)
+    }
+
+    func markRead(_ token: String, group: String, seq: Int64) async throws -> TestResponse {
+        try await self.call(.put, "/groups/\(group)/read", token: token, json: ReadRequest(seq: seq))
+    }
+
+    func changes(_ token: String, group: String, since: Int64, limit: Int? = nil) async throws -> ChangePage {
+        let query = "?since=\(since)" + (limit.map { "&limit=\($0)" } ?? "")
+        return try await self.call(.get, "/groups/\(group)/changes\(query)", token: token).decoded(ChangePage.self)
+    }
+
+    func groups(_ token: String) async throws -> [Group] {
+        try await self.call(.get, "/groups", token: token).decoded([Group].self)
+    }
+
     /// A user who joined `group` through a fresh invite of `owner`'s.
     func member(of group: String, invitedBy owner: String, name: String = "Member") async throws -> AuthResponse {
         let joiner = try await self.guest(name)

@@ -87,4 +87,7 @@ extension ServerEvent {
     var typing: Typing? { if case .typing(let typing) = self { typing } else { nil } }
     var memberJoined: MemberJoined? { if case .memberJoined(let joined) = self { joined } else { nil } }
     var roomJoined: RoomJoined? { if case .roomJoined(let joined) = self { joined } else { nil } }
+    var updated: Message? { if case .messageUpdated(let message) = self { message } else { nil } }
+    var readMarker: Read? { if case .read(let read) = self { read } else { nil } }
+    var presence: PresenceChange? { if case .presence(let change) = self { change } else { nil } }
 }

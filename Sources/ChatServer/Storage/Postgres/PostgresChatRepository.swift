@@ -16,7 +16,7 @@ struct PostgresChatRepository: ChatRepository {
     let store: PostgresStore
     let sink: any ChatEventSink
 
-    private var logger: Logger { self.store.logger }
+    var logger: Logger { self.store.logger }
 
     // MARK: Users
 
@@ -218,99 +218,6 @@ struct PostgresChatRepository: ChatRepository {
         return acceptance
     }
 
-    // MARK: Messages
-
-    func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend {
-        if let replay = try await self.replay(draft) { return replay }
-        let message: Message
-        do {
-            message = try await self.store.transaction { connection in
-                let senders = try await connection.query(
-                    """
-                    SELECT u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
-                    WHERE m.group_id = \(draft.groupID) AND m.user_id = \(draft.senderID)
-                    """,
-                    logger: self.logger
-                )
-                var senderName: String?
-                for try await name in senders.decode(String.self) { senderName = name }
-                guard let senderName else { throw ChatError.groupNotFound }
-                let seqs = try await connection.query(
-                    """
-                    UPDATE groups SET last_seq = last_seq + 1, last_activity_at = greatest(last_activity_at, \(draft.createdAt.milliseconds))
-                    WHERE id = \(draft.groupID) RETURNING last_seq
-                    """,
-                    logger: self.logger
-                )
-                var seq: Int64?
-                for try await value in seqs.decode(Int64.self) { seq = value }
-                guard let seq else { throw ChatError.groupNotFound }
-                try await connection.query(
-                    """
-                    INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at)
-                    VALUES (\(draft.groupID), \(seq), \(draft.id), \(draft.senderID), \(draft.text), \(draft.clientID), \(draft.createdAt.milliseconds))
-                    """,
-                    logger: self.logger
-                )
-                let message = Message(
-                    id: draft.id,
-                    groupId: draft.groupID,
-                    seq: seq,
-                    sender: UserSummary(id: draft.senderID, displayName: senderName),
-                    text: draft.text,
-                    createdAt: draft.createdAt,
-                    clientId: draft.clientID
-                )
-                try await self.notify(.messageCreated(message), on: connection)
-                return message
-            }
-        } catch  where error.isUniqueViolation("messages_by_client_id") {
-            // Another instance stored this clientId first; its message is the answer.
-            if let replay = try await self.replay(draft) { return replay }
-            throw error
-        }
-        self.sink.publish([.messageCreated(message)])
-        return .created(message)
-    }
-
-    /// The sender's earlier message with the draft's `clientId`, if any.
-    private func replay(_ draft: MessageDraft) async throws -> MessageAppend? {
-        guard let clientID = draft.clientID else { return nil }
-        let original = try await self.store.read { connection in
-            try await PostgresSQL.messages(
-                "\(unescaped: PostgresSQL.messageSelect) WHERE m.sender_id = \(draft.senderID) AND m.client_id = \(clientID)",
-                on: connection,
-                logger: self.logger
-            ).first
-        }
-        guard let original else { return nil }
-        guard original.groupId == draft.groupID else { throw ChatError.clientIDReused }
-        return .replayed(original)
-    }
-
-    func messages(in groupID: String, before: Int64?, limit: Int) async throws -> [Message] {
-        try await self.store.read { connection in
-            try await PostgresSQL.messages(
-                """
-                \(unescaped: PostgresSQL.messageSelect) WHERE m.group_id = \(groupID) AND m.seq < \(before ?? Int64.max)
-                ORDER BY m.seq DESC LIMIT \(limit)
-                """,
-                on: connection,
-                logger: self.logger
-            ).reversed()
-        }
-    }
-
-    func messages(in groupID: String, after: Int64, limit: Int) async throws -> [Message] {
-        try await self.store.read { connection in
-            try await PostgresSQL.messages(
-                "\(unescaped: PostgresSQL.messageSelect) WHERE m.group_id = \(groupID) AND m.seq > \(after) ORDER BY m.seq ASC LIMIT \(limit)",
-                on: connection,
-                logger: self.logger
-            )
-        }
-    }
-
     func broadcast(_ event: ChatEvent) async throws {
         self.sink.publish([event])
         try await self.store.client.query(
@@ -320,81 +227,10 @@ struct PostgresChatRepository: ChatRepository {
     }
 
     /// Announces a change to the other instances, in the transaction that makes it.
-    private func notify(_ event: ChatEvent, on connection: PostgresConnection) async throws {
+    func notify(_ event: ChatEvent, on connection: PostgresConnection) async throws {
         try await connection.query(
             "SELECT pg_notify(\(FanOutPayload.channel), \(FanOutPayload(event, instance: self.store.instanceID).json))",
             logger: self.logger
         )
-    }
-}
-
-/// SQL fragments and row mappings for PostgreSQL.
-enum PostgresSQL {
-    static let userColumns = "id, display_name, email, is_guest, created_at"
-
-    static let groupSelect = """
-        SELECT g.id, g.name, g.created_at, g.last_seq, m.role,
-            (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count
-        FROM memberships m JOIN groups g ON g.id = m.group_id
-        """
-
-    static let messageSelect = """
-        SELECT m.id, m.group_id, m.seq, m.sender_id, u.display_name, m.text, m.client_id, m.created_at
-        FROM messages m JOIN users u ON u.id = m.sender_id
-        """
-
-    static func user(_ id: String, _ name: String, _ email: String?, _ guest: Bool, _ created: Int64) -> User {
-        User(id: id, displayName: name, email: email, isGuest: guest, createdAt: Date(milliseconds: created))
-    }
-
-    static func user(id: String, on connection: PostgresConnection, logger: Logger) async throws -> User? {
-        let rows = try await connection.query("SELECT \(unescaped: userColumns) FROM users WHERE id = \(id)", logger: logger)
-        for try await (id, name, email, guest, created) in rows.decode((String, String, String?, Bool, Int64).self) {
-            return self.user(id, name, email, guest, created)
-        }
-        return nil
-    }
-
-    static func groups(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Group] {
-        var groups: [Group] = []
-        let rows = try await connection.query(query, logger: logger)
-        for try await (id, name, created, lastSeq, role, count) in rows.decode((String, String, Int64, Int64, String, Int64).self) {
-            groups.append(
-                Group(
-                    id: id,
-                    name: name,
-                    createdAt: Date(milliseconds: created),
-                    role: GroupRole(rawValue: role) ?? .member,
-                    memberCount: Int(count),
-                    lastSeq: lastSeq
-                )
-            )
-        }
-        return groups
-    }
-
-    static func group(id: String, as userID: String, on connection: PostgresConnection, logger: Logger) async throws -> Group? {
-        try await self.groups("\(unescaped: groupSelect) WHERE m.user_id = \(userID) AND g.id = \(id)", on: connection, logger: logger).first
-    }
-
-    static func messages(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Message] {
-        var messages: [Message] = []
-        let rows = try await connection.query(query, logger: logger)
-        for try await (id, group, seq, sender, name, text, clientID, created) in rows.decode(
-            (String, String, Int64, String, String, String, String?, Int64).self
-        ) {
-            messages.append(
-                Message(
-                    id: id,
-                    groupId: group,
-                    seq: seq,
-                    sender: UserSummary(id: sender, displayName: name),
-                    text: text,
-                    createdAt: Date(milliseconds: created),
-                    clientId: clientID
-                )
-            )
-        }
-        return messages
     }
 }

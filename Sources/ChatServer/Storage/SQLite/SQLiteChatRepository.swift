@@ -29,9 +29,7 @@ struct SQLiteChatRepository: ChatRepository {
     }
 
     func user(id: String) async throws -> User? {
-        try await self.store.read { connection in
-            try await connection.rows("SELECT \(SQLiteSQL.userColumns) FROM users WHERE id = ?", [.text(id)]).first.map(SQLiteSQL.user)
-        }
+        try await self.store.read { connection in try await SQLiteSQL.user(id: id, on: connection) }
     }
 
     func credentials(email: String) async throws -> StoredCredentials? {
@@ -56,10 +54,7 @@ struct SQLiteChatRepository: ChatRepository {
                 "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
                 [.text(id), .text(owner), .date(date)]
             )
-            guard
-                let user = try await transaction.connection.rows("SELECT \(SQLiteSQL.userColumns) FROM users WHERE id = ?", [.text(owner)])
-                    .first.map(SQLiteSQL.user)
-            else { throw ChatError.invalidToken }
+            guard let user = try await SQLiteSQL.user(id: owner, on: transaction.connection) else { throw ChatError.invalidToken }
             transaction.emit(.memberJoined(groupID: id, user: user.summary, role: .owner))
             return Group(id: id, name: name, createdAt: date, role: .owner, memberCount: 1, lastSeq: 0)
         }
@@ -79,10 +74,7 @@ struct SQLiteChatRepository: ChatRepository {
     }
 
     func role(of userID: String, in groupID: String) async throws -> GroupRole? {
-        try await self.store.read { connection in
-            try await connection.rows("SELECT role FROM memberships WHERE group_id = ? AND user_id = ?", [.text(groupID), .text(userID)])
-                .first?.role("role")
-        }
+        try await self.store.read { connection in try await SQLiteSQL.role(of: userID, in: groupID, on: connection) }
     }
 
     func members(of groupID: String) async throws -> [Member] {
@@ -201,153 +193,10 @@ struct SQLiteChatRepository: ChatRepository {
                 [.text(groupID), .text(userID), .date(date)]
             )
             guard let group = try await SQLiteSQL.group(id: groupID, as: userID, on: connection),
-                let user = try await connection.rows("SELECT \(SQLiteSQL.userColumns) FROM users WHERE id = ?", [.text(userID)])
-                    .first.map(SQLiteSQL.user)
+                let user = try await SQLiteSQL.user(id: userID, on: connection)
             else { throw ChatError.internal() }
             transaction.emit(.memberJoined(groupID: groupID, user: user.summary, role: .member))
             return .joined(group)
         }
-    }
-
-    // MARK: Messages
-
-    /// Two statements on the common path, with no savepoint of its own: the `seq` is taken (with the membership
-    /// check and the sender's name) and the row inserted. A failed insert gives the `seq` back, so the write leaves
-    /// nothing behind; a `clientId` already used is then answered with the original message.
-    func appendMessage(_ draft: MessageDraft) async throws -> MessageAppend {
-        try await self.submitMessage(draft).value
-    }
-
-    /// Writes are queued on the one writer connection in the order they are submitted.
-    var queuesWritesInOrder: Bool { true }
-
-    func submitMessage(_ draft: MessageDraft) -> PendingWrite<MessageAppend> {
-        self.store.submitWrite(selfContained: true) { transaction in
-            let connection = transaction.connection
-            guard
-                let taken = try await connection.rows(
-                    """
-                    UPDATE groups SET last_seq = last_seq + 1, last_activity_at = max(last_activity_at, ?)
-                    WHERE id = ? AND EXISTS (SELECT 1 FROM memberships WHERE group_id = ? AND user_id = ?)
-                    RETURNING last_seq, (SELECT display_name FROM users WHERE id = ?) AS display_name
-                    """,
-                    [.date(draft.createdAt), .text(draft.groupID), .text(draft.groupID), .text(draft.senderID), .text(draft.senderID)]
-                ).first
-            else { throw ChatError.groupNotFound }
-            let seq = try taken.int("last_seq")
-            do {
-                _ = try await connection.query(
-                    "INSERT INTO messages (group_id, seq, id, sender_id, text, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        .text(draft.groupID), .integer(seq), .text(draft.id), .text(draft.senderID), .text(draft.text),
-                        .optionalText(draft.clientID), .date(draft.createdAt),
-                    ]
-                )
-            } catch {
-                // Give the seq back, so that it stays gapless (no write of the batch ran in between).
-                do {
-                    _ = try await connection.query("UPDATE groups SET last_seq = last_seq - 1 WHERE id = ?", [.text(draft.groupID)])
-                } catch {
-                    throw SQLiteWriteQueue.BatchPoisoned()
-                }
-                if let clientID = draft.clientID,
-                    let original = try await connection.rows(
-                        "\(SQLiteSQL.messageSelect) WHERE m.sender_id = ? AND m.client_id = ?",
-                        [.text(draft.senderID), .text(clientID)]
-                    ).first.map(SQLiteSQL.message)
-                {
-                    guard original.groupId == draft.groupID else { throw ChatError.clientIDReused }
-                    return .replayed(original)
-                }
-                throw error
-            }
-            let message = Message(
-                id: draft.id,
-                groupId: draft.groupID,
-                seq: Int64(seq),
-                sender: UserSummary(id: draft.senderID, displayName: try taken.text("display_name")),
-                text: draft.text,
-                createdAt: draft.createdAt,
-                clientId: draft.clientID
-            )
-            transaction.emit(.messageCreated(message))
-            return .created(message)
-        }
-    }
-
-    func broadcast(_ event: ChatEvent) async throws {
-        self.store.sink.publish([event])
-    }
-
-    func messages(in groupID: String, before: Int64?, limit: Int) async throws -> [Message] {
-        try await self.store.read { connection in
-            try await connection.rows(
-                "\(SQLiteSQL.messageSelect) WHERE m.group_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
-                [.text(groupID), .integer(Int(before ?? Int64.max)), .integer(limit)]
-            ).reversed().map(SQLiteSQL.message)
-        }
-    }
-
-    func messages(in groupID: String, after: Int64, limit: Int) async throws -> [Message] {
-        try await self.store.read { connection in
-            try await connection.rows(
-                "\(SQLiteSQL.messageSelect) WHERE m.group_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
-                [.text(groupID), .integer(Int(after)), .integer(limit)]
-            ).map(SQLiteSQL.message)
-        }
-    }
-}
-
-/// The SQL fragments and row mappings that several queries share.
-enum SQLiteSQL {
-    static let userColumns = "id, display_name, email, is_guest, created_at"
-
-    static let groupSelect = """
-        SELECT g.id, g.name, g.created_at, g.last_seq, m.role,
-            (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count
-        FROM memberships m JOIN groups g ON g.id = m.group_id
-        WHERE m.user_id = ?
-        """
-
-    static let messageSelect = """
-        SELECT m.id, m.group_id, m.seq, m.sender_id, u.display_name, m.text, m.client_id, m.created_at
-        FROM messages m JOIN users u ON u.id = m.sender_id
-        """
-
-    static func user(_ row: SQLiteRow) throws -> User {
-        User(
-            id: try row.text("id"),
-            displayName: try row.text("display_name"),
-            email: row.optionalText("email"),
-            isGuest: try row.int("is_guest") != 0,
-            createdAt: try row.date("created_at")
-        )
-    }
-
-    static func group(_ row: SQLiteRow) throws -> Group {
-        Group(
-            id: try row.text("id"),
-            name: try row.text("name"),
-            createdAt: try row.date("created_at"),
-            role: try row.role("role"),
-            memberCount: try row.int("member_count"),
-            lastSeq: Int64(try row.int("last_seq"))
-        )
-    }
-
-    static func group(id: String, as userID: String, on connection: SQLiteConnection) async throws -> Group? {
-        try await connection.rows("\(groupSelect) AND g.id = ?", [.text(userID), .text(id)]).first.map(group)
-    }
-
-    static func message(_ row: SQLiteRow) throws -> Message {
-        Message(
-            id: try row.text("id"),
-            groupId: try row.text("group_id"),
-            seq: Int64(try row.int("seq")),
-            sender: UserSummary(id: try row.text("sender_id"), displayName: try row.text("display_name")),
-            text: try row.text("text"),
-            createdAt: try row.date("created_at"),
-            clientId: row.optionalText("client_id")
-        )
     }
 }

@@ -27,6 +27,12 @@ extension SQLiteRow {
         Timestamp.date(milliseconds: Int64(try self.int(name)))
     }
 
+    /// The millisecond timestamp in column `name`, or `nil` when it is null.
+    func optionalDate(_ name: String) throws -> Date? {
+        guard let value = self.column(name), !value.isNull else { return nil }
+        return try self.date(name)
+    }
+
     /// The role in column `name`.
     func role(_ name: String) throws -> GroupRole {
         guard let role = GroupRole(rawValue: try self.text(name)) else { throw SQLiteStoreError(message: "column \(name) holds an unknown role") }

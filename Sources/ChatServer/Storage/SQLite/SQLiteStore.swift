@@ -56,7 +56,8 @@ final class SQLiteStore: Sendable {
                     throw SQLiteStoreError(message: "could not switch the database to WAL mode (it reports \(mode ?? "nothing"))")
                 }
             }
-            for pragma in ["PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+            // secure_delete: the text of a deleted or edited message is overwritten on its page, not merely unlinked.
+            for pragma in ["PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA secure_delete = ON"] {
                 _ = try await writer.query(pragma)
             }
             try await SQLiteMigrator(connection: writer, logger: logger).migrate(Migration.all)
