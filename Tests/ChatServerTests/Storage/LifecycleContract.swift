@@ -153,7 +153,7 @@ enum LifecycleContract {
     static func changeFeedModel(_ repository: any ChatRepository) async throws {
         let (ann, bob) = (RepositoryContract.user("Ann"), RepositoryContract.user("Bob"))
         let group = try await self.group(repository, owner: ann, others: [bob])
-        var generator = SplitMix(seed: 0x5EED)
+        var generator = SeededGenerator(state: 0x5EED)
         var current: [String: Message] = [:]
         var order: [String] = []
         var changes: Int64 = 0
@@ -266,19 +266,4 @@ enum LifecycleContract {
 extension RecordingSink {
     /// The newest event recorded.
     var last: ChatEvent? { self.recorded.last }
-}
-
-/// A small seeded generator, so that a failing mix can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
