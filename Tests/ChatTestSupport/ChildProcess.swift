@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A process started from one of the package's built executables, whose output tests can read.
 public final class ChildProcess: Sendable {
     public struct Failure: Error, CustomStringConvertible {
@@ -61,11 +65,11 @@ public final class ChildProcess: Sendable {
         let errPipe = mergeOutput ? outPipe : Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
-        outPipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-        if !mergeOutput { errPipe.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) } }
         let inPipe = Pipe()
         process.standardInput = inPipe
         try process.run()
+        output.read(outPipe.fileHandleForReading)
+        if !mergeOutput { errors.read(errPipe.fileHandleForReading) }
         if let stdin { inPipe.fileHandleForWriting.write(stdin) }
         try? inPipe.fileHandleForWriting.close()
         self.process = process
@@ -124,8 +128,12 @@ public final class ChildProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        // Let the pipe readers drain what the process wrote last.
-        try await Task.sleep(for: .milliseconds(30))
+        // The readers take what the process wrote last, up to the end of each stream; a daemon the process
+        // left behind may hold a stream open, hence the deadline.
+        let drained = ContinuousClock.now + .seconds(2)
+        while !(self.output.ended && self.errors.ended), ContinuousClock.now < drained {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         return self.process.terminationStatus
     }
 
@@ -141,14 +149,34 @@ public final class ChildProcess: Sendable {
     }
 }
 
-/// Bytes that a pipe reader appends to while tests read them.
+/// What a process writes to one pipe, read to its end while tests look at it.
+///
+/// A thread of its own reads the pipe: `FileHandle.readabilityHandler` now and then crashes libdispatch on
+/// Linux (swift-corelibs-foundation#3276), and does not report the end of the stream.
 final class OutputBuffer: Sendable {
-    private let storage = Mutex(Data())
+    private let storage = Mutex((data: Data(), ended: false))
 
-    func append(_ data: Data) {
-        guard !data.isEmpty else { return }
-        self.storage.withLock { $0.append(data) }
+    /// Starts reading `handle` until the writing end is closed by every process that held it.
+    func read(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            var chunk = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    self.storage.withLock { $0.data.append(contentsOf: chunk[0..<count]) }
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            self.storage.withLock { $0.ended = true }
+        }
+        thread.start()
     }
 
-    var text: String { String(decoding: self.storage.withLock { $0 }, as: UTF8.self) }
+    var text: String { String(decoding: self.storage.withLock { $0.data }, as: UTF8.self) }
+
+    /// Whether the stream has ended.
+    var ended: Bool { self.storage.withLock { $0.ended } }
 }

@@ -32,6 +32,7 @@ public enum Spawn {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
+        InheritedDescriptors.closeOnExec()
         let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
         guard status == 0 else { throw ChildProcess.Failure(description: "posix_spawn \(path): \(String(cString: strerror(status)))") }
         var exitStatus: Int32 = 0
