@@ -164,12 +164,19 @@ enum LoadMark {
         Self.contains(buffer, Self.ackType)
     }
 
+    /// Whether the frame is the `ready` event a socket gets once it is subscribed: other events (presence,
+    /// joins) may come before or after it, and must not count as readiness.
+    static func isReady(_ buffer: ByteBuffer) -> Bool {
+        Self.contains(buffer, Self.readyType)
+    }
+
     /// Whether the frame is an `error` event.
     static func isError(_ buffer: ByteBuffer) -> Bool {
         Self.contains(buffer, Self.errorType)
     }
 
     private static let ackType = Array("\"message:ack\"".utf8)
+    private static let readyType = Array("\"type\":\"ready\"".utf8)
     private static let errorType = Array("\"type\":\"error\"".utf8)
 
     private static func contains(_ buffer: ByteBuffer, _ needle: [UInt8]) -> Bool {

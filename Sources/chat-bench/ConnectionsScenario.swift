@@ -73,7 +73,7 @@ struct ConnectionsScenario: Scenario {
                             token: token,
                             from: address,
                             on: eventLoops,
-                            onText: { _ in ready.increment() },
+                            onText: { frame in if LoadMark.isReady(frame) { ready.increment() } },
                             onClose: { closed.increment() }
                         )
                     }

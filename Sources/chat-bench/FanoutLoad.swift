@@ -20,6 +20,8 @@ final class FanoutLoad: Sendable {
     let deliveries = Atomic<Int>(0)
     let ready = Counter()
     let closedSockets = Counter()
+    /// `error` events: a send the server refused, whose message then never arrives.
+    let errors = Counter()
     private let modeValue = Atomic<Int>(Mode.idle.rawValue)
 
     init(groups: [String?], members: Int) {
@@ -77,8 +79,11 @@ final class FanoutLoad: Sendable {
     private func received(_ frame: ByteBuffer, by flow: FanoutFlow) {
         if LoadMark.isAck(frame) { return }
         guard let mark = LoadMark.find(in: frame) else {
-            // The first frame of each socket is its `ready`.
-            if !LoadMark.isError(frame) { self.ready.increment() }
+            if LoadMark.isReady(frame) {
+                self.ready.increment()
+            } else if LoadMark.isError(frame) {
+                self.errors.increment()
+            }
             return
         }
         self.latency.record(from: mark.nanos, to: nowNanos())

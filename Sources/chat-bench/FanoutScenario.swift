@@ -93,9 +93,11 @@ struct FanoutScenario: Scenario {
         result.add("p99_ms", load.latency.milliseconds(at: 99))
         result.add("p999_ms", load.latency.milliseconds(at: 99.9))
         result.add("messages_not_delivered", missing)
+        result.add("send_errors", load.errors.value)
+        result.add("sockets_closed_by_server", load.closedSockets.value)
         result.goal("goal_capacity", "capacity ≥ 0.5 × baseline", met: ratio >= 0.5)
         let p99 = load.latency.milliseconds(at: 99)
-        result.goal("goal_p99", "p99 ≤ 50 ms at half the baseline's capacity", met: p99.map { $0 <= 50 && missing == 0 })
+        result.goal("goal_p99", "p99 ≤ 50 ms at half the baseline's capacity", met: p99.map { $0 <= 50 && missing == 0 && load.errors.value == 0 })
         return result
     }
 

@@ -112,7 +112,7 @@ final class IngestClient: Sendable {
     private let index: Int
     private let groupID: String
     private let load: IngestLoad
-    private let state = Mutex<(sentAt: UInt64, count: Int, gotReady: Bool)>((0, 0, false))
+    private let state = Mutex<(sentAt: UInt64, count: Int)>((0, 0))
     private let connection = Mutex<BenchSocket?>(nil)
 
     private init(index: Int, groupID: String, load: IngestLoad) {
@@ -160,19 +160,15 @@ final class IngestClient: Sendable {
     }
 
     private func received(_ frame: ByteBuffer) {
-        let (sentAt, first) = self.state.withLock { state -> (UInt64, Bool) in
-            defer { state.gotReady = true }
-            return (state.sentAt, !state.gotReady)
-        }
-        if first {
-            self.load.ready.increment()
-        } else if LoadMark.isAck(frame) {
-            self.load.latency.record(from: sentAt, to: nowNanos())
+        if LoadMark.isAck(frame) {
+            self.load.latency.record(from: self.state.withLock { $0.sentAt }, to: nowNanos())
             self.load.acknowledged.increment()
             if self.load.running.load(ordering: .relaxed) { self.sendNext() }
         } else if LoadMark.isError(frame) {
             self.load.errors.increment()
             if self.load.running.load(ordering: .relaxed) { self.sendNext() }
+        } else if LoadMark.isReady(frame) {
+            self.load.ready.increment()
         }
     }
 }
