@@ -118,6 +118,7 @@ struct ServerComponents {
         router.addRoutes(OpenAPIController().endpoints, atPath: "/openapi.json")
         router.addRoutes(AuthController(service: service, auth: auth, trustedProxies: configuration.trustedProxies).endpoints)
         router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
+        router.addRoutes(ModerationController(service: service, auth: auth).endpoints, atPath: "/groups")
         router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
         let invites = InviteController(service: service, auth: auth)
         router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
@@ -159,7 +160,7 @@ func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger)
         return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)
     case .postgres(let url):
         let store = PostgresStore(url: try PostgresURL(url), instanceID: instanceID, logger: logger)
-        let repository = PostgresChatRepository(store: store, sink: hub)
+        let repository = PostgresChatRepository(store: store, sink: hub, publishing: .onNotification)
         let listener = PostgresListener(store: store, repository: repository, hub: hub)
         return Storage(
             repository: repository,

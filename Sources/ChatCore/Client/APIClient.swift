@@ -74,8 +74,14 @@ public struct APIClient: Sendable {
         try await self.call(.GET, "/groups/\(Self.escape(id))")
     }
 
-    public func createInvite(groupID: String, expiresInHours: Double? = nil, uses: Int? = nil) async throws(APIError) -> Invite {
-        try await self.call(.POST, "/groups/\(Self.escape(groupID))/invites", body: CreateInviteRequest(expiresInHours: expiresInHours, uses: uses))
+    public func createInvite(
+        groupID: String,
+        expiresInHours: Double? = nil,
+        uses: Int? = nil,
+        requireApproval: Bool? = nil
+    ) async throws(APIError) -> Invite {
+        let body = CreateInviteRequest(expiresInHours: expiresInHours, uses: uses, requireApproval: requireApproval)
+        return try await self.call(.POST, "/groups/\(Self.escape(groupID))/invites", body: body)
     }
 
     public func invites(groupID: String) async throws(APIError) -> [InviteSummary] {
@@ -86,7 +92,8 @@ public struct APIClient: Sendable {
         let _: Empty = try await self.call(.DELETE, "/groups/\(Self.escape(groupID))/invites/\(Self.escape(inviteID))")
     }
 
-    /// Joins with an invite token, or with an invite URL (`…/join/TOKEN`).
+    /// Joins with an invite token, or with an invite URL (`…/join/TOKEN`); for an invite that needs approval, the
+    /// answer holds the request instead of the group.
     public func acceptInvite(_ tokenOrURL: String) async throws(APIError) -> AcceptInviteResponse {
         try await self.call(.POST, "/invites/\(Self.escape(InviteLink.token(from: tokenOrURL)))/accept")
     }
@@ -170,13 +177,13 @@ public struct APIClient: Sendable {
 
     // MARK: Transport
 
-    private struct Empty: Decodable {}
+    struct Empty: Decodable {}
 
-    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws(APIError) -> Response {
+    func call<Response: Decodable>(_ method: HTTPMethod, _ path: String) async throws(APIError) -> Response {
         try await self.perform(method, path, body: nil)
     }
 
-    private func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws(APIError) -> Response {
+    func call<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: some Encodable) async throws(APIError) -> Response {
         let data: Data
         do {
             data = try ChatJSON.encoder.encode(body)

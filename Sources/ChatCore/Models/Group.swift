@@ -6,8 +6,16 @@ public enum GroupRole: String, Codable, Sendable, Hashable, CaseIterable {
     case admin
     case member
 
-    /// Whether this role may manage the group's invites.
+    /// Whether this role may manage the group's invites, join requests, bans and settings.
     public var canManageInvites: Bool { self != .member }
+}
+
+/// Who may create a group's invites.
+public enum InvitePolicy: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Any member (the default).
+    case members
+    /// The owner and admins only.
+    case admins
 }
 
 /// A group as one of its members sees it.
@@ -26,6 +34,8 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
     public var readSeq: Int64
     /// Messages after `readSeq` from other members, not deleted.
     public var unreadCount: Int
+    /// Who may create invites.
+    public var invitePolicy: InvitePolicy
 
     public init(
         id: String,
@@ -36,7 +46,8 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         lastSeq: Int64,
         rev: Int64 = 0,
         readSeq: Int64 = 0,
-        unreadCount: Int = 0
+        unreadCount: Int = 0,
+        invitePolicy: InvitePolicy = .members
     ) {
         self.id = id
         self.name = name
@@ -47,10 +58,11 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         self.rev = rev
         self.readSeq = readSeq
         self.unreadCount = unreadCount
+        self.invitePolicy = invitePolicy
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, createdAt, role, memberCount, lastSeq, rev, readSeq, unreadCount
+        case id, name, createdAt, role, memberCount, lastSeq, rev, readSeq, unreadCount, invitePolicy
     }
 
     /// Fields added after the first release are optional on input, so that older peers still decode.
@@ -65,6 +77,12 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         self.rev = try container.decodeIfPresent(Int64.self, forKey: .rev) ?? 0
         self.readSeq = try container.decodeIfPresent(Int64.self, forKey: .readSeq) ?? 0
         self.unreadCount = try container.decodeIfPresent(Int.self, forKey: .unreadCount) ?? 0
+        self.invitePolicy = try container.decodeIfPresent(InvitePolicy.self, forKey: .invitePolicy) ?? .members
+    }
+
+    /// The group's own fields, the same for every member.
+    public var info: GroupInfo {
+        GroupInfo(id: self.id, name: self.name, createdAt: self.createdAt, memberCount: self.memberCount, invitePolicy: self.invitePolicy)
     }
 }
 
@@ -108,18 +126,45 @@ public struct Presence: Codable, Sendable, Hashable {
     }
 }
 
-/// One member as `GET /groups/:id/members` lists them: the membership and the user's presence.
+/// One member as `GET /groups/:id/members` lists them: the membership, the invite it came through, and the
+/// user's presence.
 public struct MemberPresence: Codable, Sendable, Hashable {
     public var user: UserSummary
     public var role: GroupRole
     public var joinedAt: Date
+    /// The invite the member joined through, and who created it; `nil` for the group's creator.
+    public var invite: InviteRef?
     public var presence: Presence
 
-    public init(user: UserSummary, role: GroupRole, joinedAt: Date, presence: Presence) {
+    public init(user: UserSummary, role: GroupRole, joinedAt: Date, invite: InviteRef? = nil, presence: Presence) {
         self.user = user
         self.role = role
         self.joinedAt = joinedAt
+        self.invite = invite
         self.presence = presence
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case user, role, joinedAt, invite, presence
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.user = try container.decode(UserSummary.self, forKey: .user)
+        self.role = try container.decode(GroupRole.self, forKey: .role)
+        self.joinedAt = try container.decode(Date.self, forKey: .joinedAt)
+        self.invite = try container.decodeIfPresent(InviteRef.self, forKey: .invite)
+        self.presence = try container.decode(Presence.self, forKey: .presence)
+    }
+
+    /// `invite` is written as null for the group's creator.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.user, forKey: .user)
+        try container.encode(self.role, forKey: .role)
+        try container.encode(self.joinedAt, forKey: .joinedAt)
+        try container.encode(self.invite, forKey: .invite)
+        try container.encode(self.presence, forKey: .presence)
     }
 }
 

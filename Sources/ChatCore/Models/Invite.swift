@@ -11,6 +11,8 @@ public struct Invite: Codable, Sendable, Hashable, Identifiable {
     public var maxUses: Int
     public var uses: Int
     public var createdAt: Date
+    /// Accepting it asks the owner and admins to approve, instead of joining at once.
+    public var requireApproval: Bool
 
     public init(
         id: String,
@@ -20,7 +22,8 @@ public struct Invite: Codable, Sendable, Hashable, Identifiable {
         expiresAt: Date,
         maxUses: Int,
         uses: Int,
-        createdAt: Date
+        createdAt: Date,
+        requireApproval: Bool = false
     ) {
         self.id = id
         self.token = token
@@ -30,6 +33,7 @@ public struct Invite: Codable, Sendable, Hashable, Identifiable {
         self.maxUses = maxUses
         self.uses = uses
         self.createdAt = createdAt
+        self.requireApproval = requireApproval
     }
 }
 
@@ -42,8 +46,21 @@ public struct InviteSummary: Codable, Sendable, Hashable, Identifiable {
     public var maxUses: Int
     public var uses: Int
     public var createdAt: Date
+    public var requireApproval: Bool
+    /// The current members who joined through it.
+    public var joinedCount: Int
 
-    public init(id: String, groupId: String, createdBy: UserSummary, expiresAt: Date, maxUses: Int, uses: Int, createdAt: Date) {
+    public init(
+        id: String,
+        groupId: String,
+        createdBy: UserSummary,
+        expiresAt: Date,
+        maxUses: Int,
+        uses: Int,
+        createdAt: Date,
+        requireApproval: Bool = false,
+        joinedCount: Int = 0
+    ) {
         self.id = id
         self.groupId = groupId
         self.createdBy = createdBy
@@ -51,25 +68,34 @@ public struct InviteSummary: Codable, Sendable, Hashable, Identifiable {
         self.maxUses = maxUses
         self.uses = uses
         self.createdAt = createdAt
+        self.requireApproval = requireApproval
+        self.joinedCount = joinedCount
     }
 }
 
-/// `POST /groups/:id/invites`. Both fields are optional: 24 hours and one use by default.
+/// `POST /groups/:id/invites`. Every field is optional: 24 hours, one use and no approval by default.
 public struct CreateInviteRequest: Codable, Sendable, Hashable {
     public var expiresInHours: Double?
     public var uses: Int?
+    public var requireApproval: Bool?
 
-    public init(expiresInHours: Double? = nil, uses: Int? = nil) {
+    public init(expiresInHours: Double? = nil, uses: Int? = nil, requireApproval: Bool? = nil) {
         self.expiresInHours = expiresInHours
         self.uses = uses
+        self.requireApproval = requireApproval
     }
 }
 
-/// `POST /invites/:token/accept`.
+/// `POST /invites/:token/accept`: the group joined (200), or the request to join that awaits approval (202).
 public struct AcceptInviteResponse: Codable, Sendable, Hashable {
-    public var group: Group
+    public var group: Group?
+    public var request: JoinRequest?
 
     public init(group: Group) {
         self.group = group
+    }
+
+    public init(request: JoinRequest) {
+        self.request = request
     }
 }

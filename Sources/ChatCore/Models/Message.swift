@@ -149,17 +149,45 @@ public struct MessagePage: Codable, Sendable, Hashable {
 
 /// `GET /groups/:id/changes`: what changed in a group after a `rev`, as current state, oldest change first.
 ///
-/// Each changed message appears once, as it is now (a deleted one as its tombstone). `rev` is the newest change
-/// the page covers: pass it back as `since` for the next page while `hasMore`, and keep it to catch up later.
+/// Each changed message appears once, as it is now (a deleted one as its tombstone), and so does each changed
+/// membership (a removed one as `removed` with its reason); `group` is there when the group's settings changed.
+/// `rev` is the newest change the page covers: pass it back as `since` for the next page while `hasMore`, and
+/// keep it to catch up later.
 public struct ChangePage: Codable, Sendable, Hashable {
     public var messages: [Message]
+    public var members: [MemberChange]
+    public var group: GroupInfo?
     public var rev: Int64
     public var hasMore: Bool
 
-    public init(messages: [Message], rev: Int64, hasMore: Bool) {
+    public init(messages: [Message], members: [MemberChange] = [], group: GroupInfo? = nil, rev: Int64, hasMore: Bool) {
         self.messages = messages
+        self.members = members
+        self.group = group
         self.rev = rev
         self.hasMore = hasMore
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case messages, members, group, rev, hasMore
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.messages = try container.decode([Message].self, forKey: .messages)
+        self.members = try container.decodeIfPresent([MemberChange].self, forKey: .members) ?? []
+        self.group = try container.decodeIfPresent(GroupInfo.self, forKey: .group)
+        self.rev = try container.decode(Int64.self, forKey: .rev)
+        self.hasMore = try container.decode(Bool.self, forKey: .hasMore)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.messages, forKey: .messages)
+        try container.encode(self.members, forKey: .members)
+        try container.encode(self.group, forKey: .group)
+        try container.encode(self.rev, forKey: .rev)
+        try container.encode(self.hasMore, forKey: .hasMore)
     }
 }
 

@@ -41,7 +41,8 @@ public struct SyncMachine: Sendable {
         case .server(let event, let at):
             return self.server(event, at: at)
         case .changesLoaded(let groupID, let page):
-            return self.updating(groupID, bumps: true) { timeline, actions in Self.apply(page, to: &timeline, actions: &actions) }
+            let actions = self.updating(groupID, bumps: true) { timeline, actions in Self.apply(page, to: &timeline, actions: &actions) }
+            return actions + self.applyMemberships(of: page, in: groupID)
         case .changesFailed(let groupID, let reason):
             self.state.notice = "Could not catch up: \(reason)"
             return self.updating(groupID) { timeline, _ in
@@ -130,8 +131,9 @@ public struct SyncMachine: Sendable {
 
     private mutating func groupsLoaded(_ groups: [Group]) -> [SyncAction] {
         let ids = Set(groups.map(\.id))
-        for id in self.state.groups.keys where !ids.contains(id) {
+        for (id, timeline) in self.state.groups where !ids.contains(id) {
             self.state.groups[id] = nil
+            self.state.departures.append(Departure(group: timeline.group, reason: nil))
         }
         var actions: [SyncAction] = []
         for group in groups {
@@ -234,15 +236,37 @@ public struct SyncMachine: Sendable {
             return []
         case .memberJoined(let joined):
             guard self.state.groups[joined.groupId] != nil else { return [.loadGroups] }
+            let member = Member(user: joined.user, role: joined.role, joinedAt: at)
+            return self.applyMembership(of: joined.user.id, in: joined.groupId, member: member, removed: nil, rev: joined.rev)
+        case .memberRemoved(let removed):
+            guard self.state.groups[removed.groupId] != nil else { return [] }
+            if removed.reason == .groupDeleted { return self.depart(removed.groupId, reason: .groupDeleted) }
+            return self.applyMembership(of: removed.userId, in: removed.groupId, member: nil, removed: removed.reason, rev: removed.rev)
+        case .memberUpdated(let updated):
+            guard let timeline = self.state.groups[updated.groupId] else { return [.loadGroups] }
+            let known = timeline.members?.first { $0.user.id == updated.userId }
+            let member = Member(
+                user: known?.user ?? UserSummary(id: updated.userId, displayName: ""),
+                role: updated.role,
+                joinedAt: known?.joinedAt ?? at
+            )
             let me = self.myID
-            return self.updating(joined.groupId) { timeline, _ in
-                if timeline.members?.contains(where: { $0.user.id == joined.user.id }) == false {
-                    timeline.members?.append(Member(user: joined.user, role: joined.role, joinedAt: at))
-                    timeline.group.memberCount += 1
-                } else if timeline.members == nil, joined.user.id != me {
-                    timeline.group.memberCount += 1
-                }
+            return self.updating(updated.groupId) { timeline, actions in
+                if let index = timeline.members?.firstIndex(where: { $0.user.id == updated.userId }) { timeline.members?[index] = member }
+                if updated.userId == me { timeline.group.role = updated.role }
+                timeline.membership[updated.userId] = MembershipMark(rev: updated.rev, present: true)
+                Self.observe(updated.rev, in: &timeline, actions: &actions)
             }
+        case .groupUpdated(let updated):
+            guard self.state.groups[updated.group.id] != nil else { return [.loadGroups] }
+            return self.applyGroupInfo(updated.group, rev: updated.rev)
+        case .joinRequested(let requested):
+            self.state.joinRequests[requested.groupId, default: []].removeAll { $0.id == requested.request.id }
+            self.state.joinRequests[requested.groupId, default: []].append(requested.request)
+            return []
+        case .joinDenied:
+            self.state.notice = "Your request to join was denied."
+            return []
         case .typing(let typing):
             guard typing.user.id != self.myID, self.state.groups[typing.groupId] != nil else { return [] }
             let until = at.addingTimeInterval(Self.typingLifetime)

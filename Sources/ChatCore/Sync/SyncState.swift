@@ -17,6 +17,10 @@ public struct SyncState: Sendable, Hashable {
     public var notice: String?
     /// Co-members' presence, from `presence` events and loaded member lists.
     public var presence: [String: Presence] = [:]
+    /// Groups the user no longer belongs to, and why (they left, were removed, or the group was deleted).
+    public var departures: [Departure] = []
+    /// Pending requests to join the groups the user manages, by group.
+    public var joinRequests: [String: [JoinRequest]] = [:]
 
     public init(me: User? = nil) {
         self.me = me
@@ -83,6 +87,9 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
     public var typing: [TypingUser] = []
     /// The member list, once loaded.
     public var members: [Member]?
+    /// The newest membership change applied for each user (its rev, and whether they are a member after it), so
+    /// that a change seen twice (live, then in the change feed) counts once.
+    var membership: [String: MembershipMark] = [:]
 
     public var id: String { self.group.id }
 
@@ -105,6 +112,25 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
 
     /// When the group was last active: its newest message, or its creation.
     public var lastActivity: Date { self.messages.last?.createdAt ?? self.group.createdAt }
+}
+
+/// A group the user is no longer in.
+public struct Departure: Sendable, Hashable {
+    public var group: Group
+    /// Why, when the user heard it live; `nil` when the group was simply missing from the list (the user was
+    /// removed while offline).
+    public var reason: RemovalReason?
+
+    public init(group: Group, reason: RemovalReason?) {
+        self.group = group
+        self.reason = reason
+    }
+}
+
+/// The newest membership change applied for a user.
+struct MembershipMark: Sendable, Hashable {
+    var rev: Int64
+    var present: Bool
 }
 
 /// The server's unread count of a group, with the newest `seq` and the read marker it was counted at.

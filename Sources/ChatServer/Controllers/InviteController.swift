@@ -39,9 +39,12 @@ struct InviteController {
         return Response(status: .noContent)
     }
 
+    /// 200 `{group}` for a member, 202 `{request}` when the invite needs approval.
     @Sendable func accept(request: Request, context: ChatRequestContext) async throws -> JSONResponse<AcceptInviteResponse> {
         let token = try context.parameters.require("token")
-        let acceptance = try await self.service.acceptInvite(token, by: try context.requireUserID())
-        return JSONResponse(value: AcceptInviteResponse(group: acceptance.group))
+        switch try await self.service.acceptInvite(token, by: try context.requireUserID()) {
+        case .joined(let group), .alreadyMember(let group): return JSONResponse(value: AcceptInviteResponse(group: group))
+        case .requested(let joinRequest): return JSONResponse(status: .accepted, value: AcceptInviteResponse(request: joinRequest))
+        }
     }
 }

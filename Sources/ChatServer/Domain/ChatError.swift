@@ -80,6 +80,23 @@ extension ChatError {
     static let messageDeleted = ChatError.conflict("message_deleted", "This message was deleted.")
     static let tooManyReactions = ChatError.conflict("too_many_reactions", "A message can carry at most 20 different emoji.")
     static let invalidReplyTo = ChatError.invalid("invalid_reply_to", "replyTo must be the id of a message in the same group.")
+    static let notGroupAdmin = ChatError.forbidden("not_group_admin", "Only the group's owner and admins can do this.")
+    static let notOwner = ChatError.forbidden("not_owner", "Only the group's owner can do this.")
+    static let insufficientRole = ChatError.forbidden("insufficient_role", "Admins can remove and ban plain members only.")
+    static let cannotTargetSelf = ChatError.invalid("cannot_target_self", "This cannot be done to yourself (to go, leave the group).")
+    static let invalidRole = ChatError.invalid("invalid_role", "role must be admin or member; ownership moves with POST /groups/:id/transfer.")
+    static let ownerMustTransfer = ChatError.conflict(
+        "owner_must_transfer",
+        "The owner must hand the group over to another member (POST /groups/:id/transfer) before leaving."
+    )
+    static let invitesAdminsOnly = ChatError.forbidden("invites_admins_only", "In this group only the owner and admins can create invites.")
+    static let banned = ChatError.forbidden("banned", "You are banned from this group.")
+    static let memberNotFound = ChatError.notFound("member_not_found", "No such member in this group.")
+    static let userNotFound = ChatError.notFound("user_not_found", "No such user.")
+    static let banNotFound = ChatError.notFound("ban_not_found", "This user is not banned from this group.")
+    static let requestNotFound = ChatError.notFound("request_not_found", "No such join request in this group.")
+    static let requestDecided = ChatError.conflict("request_decided", "This join request was already approved or denied.")
+    static let requestExpired = ChatError.gone("request_expired", "This join request expired with its invite.")
     static func seqOutOfRange(_ last: Int64) -> ChatError {
         .invalid("seq_out_of_range", "seq must be from 0 to the group's newest seq (\(last)).")
     }

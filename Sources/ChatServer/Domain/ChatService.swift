@@ -105,11 +105,11 @@ public struct ChatService: Sendable {
 
     // MARK: Invites
 
-    /// Creates an invite; any member may.
+    /// Creates an invite: any member may, unless the group's policy leaves it to its owner and admins.
     func createInvite(groupID: String, request: CreateInviteRequest, by userID: String) async throws -> Invite {
         let hours = try Validation.inviteHours(request.expiresInHours)
         let uses = try Validation.inviteUses(request.uses)
-        _ = try await self.memberGroup(id: groupID, as: userID)
+        let approval = request.requireApproval ?? false
         let now = self.clock.now()
         let token = InviteToken.generate()
         // A lifetime of a split second still ends after the invite's creation, at the store's millisecond grain.
@@ -121,7 +121,8 @@ public struct ChatService: Sendable {
             createdBy: userID,
             createdAt: now,
             expiresAt: expiry,
-            maxUses: uses
+            maxUses: uses,
+            requireApproval: approval
         )
         try await self.repository.insertInvite(invite)
         return Invite(
@@ -132,7 +133,8 @@ public struct ChatService: Sendable {
             expiresAt: expiry,
             maxUses: uses,
             uses: 0,
-            createdAt: now
+            createdAt: now,
+            requireApproval: approval
         )
     }
 
@@ -148,7 +150,7 @@ public struct ChatService: Sendable {
         guard try await self.repository.revokeInvite(id: id, of: groupID, at: self.clock.now()) else { throw ChatError.inviteNotFound }
     }
 
-    /// Joins the group of the invite whose token (or URL) is `presented`.
+    /// Joins the group of the invite whose token (or URL) is `presented`, or asks to, when it needs approval.
     func acceptInvite(_ presented: String, by userID: String) async throws -> InviteAcceptance {
         let token = InviteLink.token(from: presented)
         guard !token.isEmpty, token.utf8.count <= 256 else { throw ChatError.inviteNotFound }

@@ -106,6 +106,18 @@ enum Validation {
         return emoji
     }
 
+    static let banReasonMax = 500
+
+    /// A ban's reason: trimmed, 1–500 characters, no control characters; an empty one is no reason.
+    static func banReason(_ raw: String) throws -> String? {
+        let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { return nil }
+        guard reason.unicodeScalars.count <= banReasonMax, !reason.unicodeScalars.contains(where: isControl) else {
+            throw ChatError.invalid("invalid_reason", "reason may be at most \(banReasonMax) characters, with no control characters.")
+        }
+        return reason
+    }
+
     /// A page size from a query parameter: `range`, or `fallback` when absent.
     static func limit(_ raw: String?, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
         guard let raw else { return fallback }

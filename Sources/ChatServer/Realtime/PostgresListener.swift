@@ -72,39 +72,65 @@ final class PostgresListener: Service, Sendable {
         }
     }
 
-    /// Publishes another instance's event locally.
+    /// Publishes a notified event here: this instance's own from ``PendingEvents``, another's (or an own one no
+    /// longer held) from the database.
     private func handle(_ text: String) async {
-        guard let payload = FanOutPayload.decode(text), payload.instance != self.store.instanceID else { return }
+        guard let payload = FanOutPayload.decode(text) else { return }
+        if payload.instance == self.store.instanceID, let number = payload.event, let event = self.store.pending.take(number) {
+            self.hub.publish([event])
+            return
+        }
         do {
-            switch payload.kind {
-            case "m", "u":
-                guard let group = payload.group, let seq = payload.seq, self.hub.hasSubscribers(group),
-                    let message = try await self.repository.message(in: group, seq: seq)
-                else { return }
-                self.hub.publish([payload.kind == "m" ? .messageCreated(message) : .messageUpdated(message)])
-            case "j":
-                guard let group = payload.group, let user = payload.user, let name = payload.name,
-                    let role = payload.role.flatMap(GroupRole.init(rawValue:))
-                else { return }
-                self.hub.publish([.memberJoined(groupID: group, user: UserSummary(id: user, displayName: name), role: role)])
-            case "t":
-                guard let group = payload.group, let user = payload.user, let name = payload.name else { return }
-                self.hub.publish([.typing(groupID: group, user: UserSummary(id: user, displayName: name))])
-            case "r":
-                guard let group = payload.group, let user = payload.user, let seq = payload.seq, self.hub.isConnected(user) else { return }
-                self.hub.publish([.read(userID: user, groupID: group, seq: seq)])
-            case "p":
-                guard let user = payload.user, let status = payload.status.flatMap(Presence.Status.init(rawValue:)), self.hub.connectionCount > 0
-                else { return }
-                let groups: [String]
-                if let carried = payload.groups { groups = carried } else { groups = try await self.repository.groupIDs(of: user) }
-                let update = PresenceUpdate(userID: user, status: status, lastSeenAt: payload.lastSeen.map(Timestamp.date), groupIDs: groups)
-                self.hub.publish([.presence(update)])
-            default:
-                break
-            }
+            if let event = try await self.event(of: payload) { self.hub.publish([event]) }
         } catch {
             self.logger.error("Could not deliver a notified event", metadata: ["kind": "\(payload.kind)", "error": "\(error)"])
+        }
+    }
+
+    /// The event a notification stands for, read from the database where the payload carries only ids; `nil` when
+    /// no socket here needs it.
+    private func event(of payload: FanOutPayload) async throws -> ChatEvent? {
+        let group = payload.group ?? ""
+        let user = payload.user ?? ""
+        switch payload.kind {
+        case "m", "u":
+            guard let seq = payload.seq, self.hub.hasSubscribers(group), let message = try await self.repository.message(in: group, seq: seq) else {
+                return nil
+            }
+            return payload.kind == "m" ? .messageCreated(message) : .messageUpdated(message)
+        case "j":
+            guard let name = payload.name, let role = payload.role.flatMap(GroupRole.init(rawValue:)) else { return nil }
+            return .memberJoined(groupID: group, user: UserSummary(id: user, displayName: name), role: role, rev: payload.rev ?? 0)
+        case "x":
+            guard let reason = payload.detail.flatMap(RemovalReason.init(rawValue:)), let rev = payload.rev else { return nil }
+            return .memberRemoved(groupID: group, userID: user, reason: reason, rev: rev)
+        case "w":
+            guard let role = payload.role.flatMap(GroupRole.init(rawValue:)), let rev = payload.rev else { return nil }
+            return .memberUpdated(groupID: group, userID: user, role: role, rev: rev)
+        case "g":
+            guard let rev = payload.rev, self.hub.hasSubscribers(group) else { return nil }
+            return try await self.repository.groupInfo(id: group).map { .groupUpdated($0, rev: rev) }
+        case "z":
+            return .groupDeleted(groupID: group)
+        case "q":
+            guard let requestID = payload.detail, let request = try await self.repository.joinRequest(id: requestID) else { return nil }
+            return .joinRequested(request.request, managers: request.managers)
+        case "d":
+            guard let requestID = payload.detail else { return nil }
+            return .joinDenied(groupID: group, requestID: requestID, userID: user)
+        case "t":
+            guard let name = payload.name else { return nil }
+            return .typing(groupID: group, user: UserSummary(id: user, displayName: name))
+        case "r":
+            guard let seq = payload.seq, self.hub.isConnected(user) else { return nil }
+            return .read(userID: user, groupID: group, seq: seq)
+        case "p":
+            guard let status = payload.status.flatMap(Presence.Status.init(rawValue:)), self.hub.connectionCount > 0 else { return nil }
+            let groups: [String]
+            if let carried = payload.groups { groups = carried } else { groups = try await self.repository.groupIDs(of: user) }
+            return .presence(PresenceUpdate(userID: user, status: status, lastSeenAt: payload.lastSeen.map(Timestamp.date), groupIDs: groups))
+        default:
+            return nil
         }
     }
 
@@ -112,39 +138,60 @@ final class PostgresListener: Service, Sendable {
     /// connection dropped are read again, and the hub sends each only once.
     static let recoveryOverlap: Int64 = 256
 
-    /// Delivers what was committed while no notification could arrive: the memberships made meanwhile, and each
-    /// followed group's changes from its newest known rev (less an overlap), through the change feed.
+    /// Delivers what was committed while no notification could arrive: the memberships made meanwhile of the
+    /// users connected here, and each followed group's changes from its newest known rev (less an overlap)
+    /// through the change feed, memberships included; a followed group that is gone was deleted. Own events held
+    /// for notifications that may never come are dropped first: the catch-up replaces them.
     private func recover(since: Date) async throws {
+        self.store.pending.clear()
         let users = self.hub.connectedUsers()
         let known = self.hub.knownCursors()
         if !users.isEmpty {
-            let groups = Array(known.keys)
             let rows = try await self.store.client.query(
                 """
-                SELECT m.group_id, m.user_id, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
-                WHERE m.joined_at >= \(since.milliseconds) AND (m.user_id = ANY(\(users)) OR m.group_id = ANY(\(groups)))
-                ORDER BY m.joined_at
+                SELECT m.group_id, m.user_id, u.display_name, m.role, m.rev FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.joined_at >= \(since.milliseconds) AND m.user_id = ANY(\(users)) ORDER BY m.joined_at
                 """,
                 logger: self.logger
             )
             var joins: [ChatEvent] = []
-            for try await (group, user, name, role) in rows.decode((String, String, String, String).self) {
-                joins.append(
-                    .memberJoined(groupID: group, user: UserSummary(id: user, displayName: name), role: GroupRole(rawValue: role) ?? .member)
-                )
+            for try await (group, user, name, role, rev) in rows.decode((String, String, String, String, Int64).self) where known[group] == nil {
+                let member = UserSummary(id: user, displayName: name)
+                joins.append(.memberJoined(groupID: group, user: member, role: GroupRole(rawValue: role) ?? .member, rev: rev))
             }
             self.hub.publish(joins)
         }
         var delivered = 0
-        for (group, cursor) in self.hub.knownCursors() {
+        for (group, cursor) in known {
             var since = max(0, cursor.rev - Self.recoveryOverlap)
             while true {
-                let page = try await self.repository.changes(in: group, since: since, limit: 500)
-                delivered += self.hub.deliver(page.messages.map { $0.seq > cursor.seq ? .messageCreated($0) : .messageUpdated($0) })
+                let page: ChangePage
+                do {
+                    page = try await self.repository.changes(in: group, since: since, limit: 500)
+                } catch let error as ChatError where error == .groupNotFound {
+                    self.hub.publish([.groupDeleted(groupID: group)])
+                    break
+                }
+                delivered += self.hub.deliver(Self.events(of: page, in: group, newerThan: cursor.seq))
                 guard page.hasMore else { break }
                 since = page.rev
             }
         }
         self.logger.notice("Recovered the PostgreSQL LISTEN connection", metadata: ["caught_up_messages": "\(delivered)"])
+    }
+
+    /// A change-feed page as events, in `rev` order: a message newer than `seq` as new, another as changed; a
+    /// membership as it now is (a join or a role), or its removal; the group's settings.
+    static func events(of page: ChangePage, in groupID: String, newerThan seq: Int64) -> [ChatEvent] {
+        var events: [(rev: Int64, event: ChatEvent)] = page.messages.map { ($0.rev, $0.seq > seq ? .messageCreated($0) : .messageUpdated($0)) }
+        for change in page.members {
+            if let member = change.member {
+                events.append((change.rev, .memberJoined(groupID: groupID, user: member.user, role: member.role, rev: change.rev)))
+            } else {
+                events.append((change.rev, .memberRemoved(groupID: groupID, userID: change.userId, reason: change.removed ?? .left, rev: change.rev)))
+            }
+        }
+        if let group = page.group { events.append((page.rev, .groupUpdated(group, rev: 0))) }
+        return events.sorted { $0.rev < $1.rev }.map(\.event)
     }
 }

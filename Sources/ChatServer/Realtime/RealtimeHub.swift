@@ -81,11 +81,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Subscribes a connection to groups.
     public func subscribe(_ id: ConnectionID, to groupIDs: some Sequence<String>) {
         self.state.withLock { state in
-            guard state.connections[id] != nil else { return }
-            for groupID in groupIDs {
-                state.connections[id]?.groups.insert(groupID)
-                state.byGroup[groupID, default: []].insert(id)
-            }
+            for groupID in groupIDs { Self.subscribe(id, to: groupID, in: &state) }
         }
     }
 
@@ -172,7 +168,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         self.deliver(events)
     }
 
-    /// Delivers events as ``publish(_:)`` does, and returns how many were new: a message change already
+    /// Delivers events as ``publish(_:)`` does, and returns how many were new: a stored change already
     /// delivered (by its `rev`) is not sent again.
     @discardableResult
     public func deliver(_ events: [ChatEvent]) -> Int {
@@ -181,27 +177,13 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             let start = ContinuousClock.now
             let frame = Self.encode(event.serverEvent)
             let recipients = self.state.withLock { state -> Int? in
-                let targets: Set<ConnectionID>
-                switch event {
-                case .messageCreated(let message), .messageUpdated(let message):
-                    guard Self.firstDelivery(of: message, in: &state) else { return nil }
-                    targets = state.byGroup[message.groupId] ?? []
-                case .read(let userID, _, _):
-                    targets = state.byUser[userID] ?? []
-                case .presence(let update):
-                    targets = update.groupIDs.reduce(into: Set<ConnectionID>()) { $0.formUnion(state.byGroup[$1] ?? []) }
-                        .subtracting(state.byUser[update.userID] ?? [])
-                case .memberJoined(let groupID, let user, _):
-                    for id in state.byUser[user.id] ?? [] {
-                        state.connections[id]?.groups.insert(groupID)
-                        state.byGroup[groupID, default: []].insert(id)
-                    }
-                    targets = state.byGroup[groupID] ?? []
-                case .typing(let groupID, let user):
-                    targets = (state.byGroup[groupID] ?? []).subtracting(state.byUser[user.id] ?? [])
+                if let groupID = event.groupID, let rev = event.rev {
+                    guard Self.firstDelivery(of: rev, in: groupID, state: &state) else { return nil }
                 }
-                for id in targets { Self.enqueue(frame, to: id, in: &state) }
-                return targets.count
+                if case .messageCreated(let message) = event {
+                    state.known[message.groupId, default: GroupCursor()].advance(seq: message.seq, rev: message.rev)
+                }
+                return Self.route(event, frame: frame, in: &state)
             }
             guard let recipients else { continue }
             fresh += 1
@@ -211,15 +193,77 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         return fresh
     }
 
-    /// Records a message's latest change as delivered; `false` when it already was.
-    private static func firstDelivery(of message: Message, in state: inout State) -> Bool {
-        // Mutated in place: a copy of the set per message would cost up to 1,024 elements on the fan-out path.
-        guard state.delivered[message.groupId, default: []].insert(message.rev).inserted else { return false }
-        state.known[message.groupId, default: GroupCursor()].advance(seq: message.seq, rev: message.rev)
-        if let seen = state.delivered[message.groupId], seen.count > 1024, let newest = state.known[message.groupId]?.rev {
-            state.delivered[message.groupId] = seen.filter { $0 > newest - 512 }
+    /// Sends one event's frame to the connections it concerns, and keeps the subscriptions in step with the
+    /// memberships it changes. Returns how many connections it reached.
+    private static func route(_ event: ChatEvent, frame: ByteBuffer, in state: inout State) -> Int {
+        var targets: Set<ConnectionID>
+        switch event {
+        case .messageCreated(let message), .messageUpdated(let message):
+            targets = state.byGroup[message.groupId] ?? []
+        case .memberUpdated(let groupID, _, _, _):
+            targets = state.byGroup[groupID] ?? []
+        case .groupUpdated(let group, _):
+            targets = state.byGroup[group.id] ?? []
+        case .memberJoined(let groupID, let user, _, _):
+            for id in state.byUser[user.id] ?? [] { Self.subscribe(id, to: groupID, in: &state) }
+            targets = state.byGroup[groupID] ?? []
+        case .memberRemoved(let groupID, let userID, _, _):
+            // The removed user hears it too, on every connection, and then nothing more of the group.
+            targets = state.byGroup[groupID] ?? []
+            for id in targets { Self.enqueue(frame, to: id, in: &state) }
+            for id in state.byUser[userID] ?? [] { Self.unsubscribe(id, from: groupID, in: &state) }
+            return targets.count
+        case .groupDeleted(let groupID):
+            // Every member hears that they were removed: a frame per user, with their own id.
+            targets = state.byGroup[groupID] ?? []
+            var frames: [String: ByteBuffer] = [:]
+            for id in targets {
+                guard let userID = state.connections[id]?.userID else { continue }
+                let own =
+                    frames[userID]
+                    ?? Self.encode(.memberRemoved(.init(groupId: groupID, userId: userID, reason: .groupDeleted, rev: 0)))
+                frames[userID] = own
+                Self.enqueue(own, to: id, in: &state)
+                Self.unsubscribe(id, from: groupID, in: &state)
+            }
+            return targets.count
+        case .joinRequested(_, let managers):
+            targets = managers.reduce(into: Set<ConnectionID>()) { $0.formUnion(state.byUser[$1] ?? []) }
+        case .joinDenied(_, _, let userID):
+            targets = state.byUser[userID] ?? []
+        case .read(let userID, _, _):
+            targets = state.byUser[userID] ?? []
+        case .presence(let update):
+            targets = update.groupIDs.reduce(into: Set<ConnectionID>()) { $0.formUnion(state.byGroup[$1] ?? []) }
+            targets.subtract(state.byUser[update.userID] ?? [])
+        case .typing(let groupID, let user):
+            targets = (state.byGroup[groupID] ?? []).subtracting(state.byUser[user.id] ?? [])
+        }
+        for id in targets { Self.enqueue(frame, to: id, in: &state) }
+        return targets.count
+    }
+
+    /// Records a stored change as delivered; `false` when it already was.
+    private static func firstDelivery(of rev: Int64, in groupID: String, state: inout State) -> Bool {
+        // Mutated in place: a copy of the set per change would cost up to 1,024 elements on the fan-out path.
+        guard state.delivered[groupID, default: []].insert(rev).inserted else { return false }
+        state.known[groupID, default: GroupCursor()].advance(seq: 0, rev: rev)
+        if let seen = state.delivered[groupID], seen.count > 1024, let newest = state.known[groupID]?.rev {
+            state.delivered[groupID] = seen.filter { $0 > newest - 512 }
         }
         return true
+    }
+
+    private static func subscribe(_ id: ConnectionID, to groupID: String, in state: inout State) {
+        guard state.connections[id] != nil else { return }
+        state.connections[id]?.groups.insert(groupID)
+        state.byGroup[groupID, default: []].insert(id)
+    }
+
+    private static func unsubscribe(_ id: ConnectionID, from groupID: String, in state: inout State) {
+        state.connections[id]?.groups.remove(groupID)
+        state.byGroup[groupID]?.remove(id)
+        if state.byGroup[groupID]?.isEmpty == true { state.byGroup[groupID] = nil }
     }
 
     private static func enqueue(_ frame: ByteBuffer, to id: ConnectionID, in state: inout State) {

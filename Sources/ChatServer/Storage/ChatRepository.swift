@@ -26,17 +26,29 @@ public protocol ChatRepository: Sendable {
     /// The group's members, oldest first.
     func members(of groupID: String) async throws -> [Member]
 
-    /// Stores a new invite; its token is kept only as a hash.
+    /// Stores a new invite of its creator's; its token is kept only as a hash. Throws `group_not_found` for a
+    /// non-member, and `invites_admins_only` when the group lets only its owner and admins invite.
     func insertInvite(_ invite: NewInvite) async throws
-    /// The invites of a group that can still be used at `date`.
+    /// The invites of a group that can still be used at `date`, each with the members who joined through it.
     func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary]
     /// Revokes an invite of the group. Returns `false` when there is no such invite.
     func revokeInvite(id: String, of groupID: String, at date: Date) async throws -> Bool
     /// What an invite leads to, without using it; `nil` for an unknown token.
     func invitePreview(tokenHash: [UInt8]) async throws -> InvitePreview?
-    /// Joins `userID` to the invite's group, consuming one use atomically. Throws `invite_not_found`,
-    /// `invite_expired` or `invite_used_up`; a caller who is already a member consumes nothing.
+    /// Joins `userID` to the invite's group, consuming one use atomically, or (for an invite that needs approval)
+    /// asks to join, which consumes one use too; asking again while a request is pending returns it. Throws
+    /// `invite_not_found`, `invite_expired`, `invite_used_up` or `banned`; a member consumes nothing.
     func acceptInvite(tokenHash: [UInt8], userID: String, at date: Date) async throws -> InviteAcceptance
+
+    // MARK: Membership and moderation
+
+    /// Applies one membership change by `actorID`, with the rules of ``ModerationRules`` checked inside its
+    /// transaction; each change takes the group's next `rev` (a transfer two, one per membership).
+    func moderate(_ change: ModerationChange, in groupID: String, by actorID: String, at date: Date) async throws -> ModerationOutcome
+    /// The group's bans, newest first.
+    func bans(of groupID: String) async throws -> [Ban]
+    /// The group's pending join requests whose invite is still usable at `date`, oldest first.
+    func joinRequests(of groupID: String, at date: Date) async throws -> [JoinRequest]
 
     /// Appends a message with the group's next `seq` in the same transaction. Throws `group_not_found` when
     /// the sender is not a member. A repeated `clientId` from the same sender returns the original message.
@@ -94,164 +106,10 @@ public protocol ChatRepository: Sendable {
     func groupIDs(of userID: String) async throws -> [String]
 }
 
-/// An edit about to be stored.
-public struct MessageEdit: Sendable {
-    public var groupID: String
-    public var messageID: String
-    public var editorID: String
-    public var text: String
-    public var at: Date
-}
-
-/// A deletion about to be stored.
-public struct MessageDeletion: Sendable {
-    public var groupID: String
-    public var messageID: String
-    public var userID: String
-    public var at: Date
-}
-
-/// A reaction added or removed.
-public struct ReactionChange: Sendable {
-    public var groupID: String
-    public var messageID: String
-    public var userID: String
-    public var emoji: String
-    /// Whether the user's reaction should be there afterwards.
-    public var present: Bool
-}
-
-/// What a lifecycle write did: the message as it now is, and whether the write changed it (took a rev).
-public struct MessageChange: Sendable, Hashable {
-    public var message: Message
-    public var changed: Bool
-}
-
-/// Where a page of members ends: the membership's join time and user id.
-public struct MemberCursor: Sendable, Hashable {
-    public var joinedAt: Int64
-    public var userID: String
-}
-
-/// A presence change to announce to the user's co-members, in the groups listed.
-public struct PresenceUpdate: Sendable, Hashable {
-    public var userID: String
-    public var status: Presence.Status
-    public var lastSeenAt: Date?
-    public var groupIDs: [String]
-}
-
-/// An account's stored sign-in data.
-public struct StoredCredentials: Sendable {
-    public var user: User
-    public var passwordHash: String
-}
-
-/// An invite about to be stored.
-public struct NewInvite: Sendable {
-    public var id: String
-    public var tokenHash: [UInt8]
-    public var groupID: String
-    public var createdBy: String
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var maxUses: Int
-}
-
-/// An invite as its landing page shows it.
-public struct InvitePreview: Sendable, Hashable {
-    public var groupName: String
-    public var memberCount: Int
-    public var expiresAt: Date
-    public var maxUses: Int
-    public var uses: Int
-    public var revoked: Bool
-}
-
-/// What accepting an invite did.
-public enum InviteAcceptance: Sendable, Hashable {
-    /// The user joined the group, and one use was consumed.
-    case joined(Group)
-    /// The user was a member already; nothing changed.
-    case alreadyMember(Group)
-
-    /// The group, as the accepting user now sees it.
-    public var group: Group {
-        switch self {
-        case .joined(let group), .alreadyMember(let group): group
-        }
-    }
-}
-
-/// A message about to be stored; the repository assigns its `seq`.
-public struct MessageDraft: Sendable {
-    public var id: String
-    public var groupID: String
-    public var senderID: String
-    public var text: String
-    public var clientID: String?
-    public var createdAt: Date
-    /// The id of the message of the same group that this one answers; `invalid_reply_to` otherwise.
-    public var replyTo: String?
-
-    public init(id: String, groupID: String, senderID: String, text: String, clientID: String?, createdAt: Date, replyTo: String? = nil) {
-        self.id = id
-        self.groupID = groupID
-        self.senderID = senderID
-        self.text = text
-        self.clientID = clientID
-        self.createdAt = createdAt
-        self.replyTo = replyTo
-    }
-}
-
 extension ChatRepository {
     public var queuesWritesInOrder: Bool { false }
 
     public func submitMessage(_ draft: MessageDraft) -> PendingWrite<MessageAppend> {
         .running { try await self.appendMessage(draft) }
-    }
-}
-
-/// What appending a message did.
-public enum MessageAppend: Sendable, Hashable {
-    /// A new message, now durable.
-    case created(Message)
-    /// The sender's earlier message with the same `clientId`; nothing was stored.
-    case replayed(Message)
-
-    /// The stored message.
-    public var message: Message {
-        switch self {
-        case .created(let message), .replayed(let message): message
-        }
-    }
-}
-
-/// How both backends read the change feed. Every change after `since` is either a message created after it and
-/// not changed since (its `rev` is its `created_rev`, and such revs follow the `seq`s), or a message changed since
-/// its creation (`rev <> created_rev`, in the rev index). Each kind is read in `rev` order, `limit + 1` at most;
-/// merged, they give the page. Messages created after `since` are the newest ones, at most `groupRev - since`
-/// of them, so the first kind is a short range of the primary key from ``lowestNewSeq(lastSeq:groupRev:since:)``.
-extension ChangePage {
-    /// No message created after `since` has a `seq` at or below this.
-    static func lowestNewSeq(lastSeq: Int64, groupRev: Int64, since: Int64) -> Int64 {
-        max(0, lastSeq - (groupRev - since))
-    }
-
-    /// The page from both kinds of change (each in ascending `rev`), read after the group's `rev`: a last page
-    /// reports that rev, since every change up to it was committed before the rows were read.
-    init(newMessages: [Message], changedMessages: [Message], limit: Int, since: Int64, groupRev: Int64) {
-        var merged: [Message] = []
-        merged.reserveCapacity(min(limit + 1, newMessages.count + changedMessages.count))
-        var (new, changed) = (newMessages[...], changedMessages[...])
-        while merged.count <= limit, let next = [new.first, changed.first].compactMap({ $0 }).min(by: { $0.rev < $1.rev }) {
-            if next.rev == new.first?.rev { new.removeFirst() } else { changed.removeFirst() }
-            merged.append(next)
-        }
-        let hasMore = merged.count > limit
-        let messages = hasMore ? Array(merged.prefix(limit)) : merged
-        let newest = messages.last?.rev ?? since
-        self.init(messages: messages, rev: hasMore ? newest : max(newest, groupRev), hasMore: hasMore)
     }
 }

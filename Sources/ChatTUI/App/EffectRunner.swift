@@ -43,9 +43,13 @@ final class EffectRunner: Sendable {
             case .join(let invite):
                 guard let api else { return }
                 do throws(APIError) {
-                    let group = try await api.acceptInvite(invite).group
-                    await engine?.joined(group)
-                    self.post(.joined(group, verb: "Joined"))
+                    let answer = try await api.acceptInvite(invite)
+                    if let group = answer.group {
+                        await engine?.joined(group)
+                        self.post(.joined(group, verb: "Joined"))
+                    } else {
+                        self.post(.failed("Asked to join: the group's owner or an admin must approve."))
+                    }
                 } catch {
                     self.post(.failed("Could not join: \(error.description)"))
                 }

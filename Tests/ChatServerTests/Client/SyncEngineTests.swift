@@ -146,6 +146,38 @@ struct SyncEngineTests {
         try await server.stop()
     }
 
+    @Test("a member removed live loses the group with the reason; one removed while offline finds it gone on reconnecting")
+    func removals() async throws {
+        let directory = try TemporaryDirectory()
+        let port = FreePort.reserve()
+        var server = try await startServer(in: directory.url, port: port)
+        let base = APIClient(baseURL: server.baseURL)
+        let (ann, bob, first) = try await base.annAndBob(in: "First")
+        let annAPI = base.authenticated(ann.token)
+        let second = try await annAPI.createGroup(name: "Second")
+        _ = try await base.authenticated(bob.token).acceptInvite(try await annAPI.createInvite(groupID: second.id).token)
+        let engine = SyncEngine(api: base.authenticated(bob.token), me: bob.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
+        await engine.start()
+        _ = try await engine.waitUntil { $0.connection == .connected && $0.groups.count == 2 }
+        try await annAPI.kick(groupID: first.id, userID: bob.user.id)
+        var state = try await engine.waitUntil { $0.groups[first.id] == nil }
+        #expect(state.departures.map(\.reason) == [.kicked])
+
+        try await server.stop()
+        _ = try await engine.waitUntil {
+            if case .reconnecting = $0.connection { true } else { false }
+        }
+        let other = try await startServer(in: directory.url)
+        try await APIClient(baseURL: other.baseURL, token: ann.token).ban(groupID: second.id, userID: bob.user.id)
+        try await other.stop()
+        server = try await startServer(in: directory.url, port: port)
+        state = try await engine.waitUntil(timeout: .seconds(20)) { $0.connection == .connected && $0.groups.isEmpty }
+        #expect(state.departures.map(\.group.id) == [first.id, second.id])
+        #expect(state.departures.last?.reason == nil)
+        await engine.stop()
+        try await server.stop()
+    }
+
     @Test("a refused token stops reconnecting and reports the session as signed out")
     func unauthorized() async throws {
         let directory = try TemporaryDirectory()

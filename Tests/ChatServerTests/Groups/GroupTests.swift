@@ -23,7 +23,7 @@ struct GroupTests {
             #expect(group.unreadCount == 0)
             #expect(
                 try response.jsonObject.keys.sorted() == [
-                    "createdAt", "id", "lastSeq", "memberCount", "name", "readSeq", "rev", "role", "unreadCount",
+                    "createdAt", "id", "invitePolicy", "lastSeq", "memberCount", "name", "readSeq", "rev", "role", "unreadCount",
                 ]
             )
         }

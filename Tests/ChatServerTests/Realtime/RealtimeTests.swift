@@ -170,7 +170,8 @@ struct RealtimeTests {
             #expect(bobReady.groups.isEmpty)
             let invite = try await api.invite(ann.token, group: group.id)
             #expect(try await api.accept(bob.token, invite: invite.token).status == .ok)
-            let expected = ServerEvent.MemberJoined(groupId: group.id, user: bob.user.summary, role: .member)
+            // The group's first change: Bob's join takes rev 1.
+            let expected = ServerEvent.MemberJoined(groupId: group.id, user: bob.user.summary, role: .member, rev: 1)
             #expect(try await annSocket.inbox.first { $0.memberJoined } == expected)
             #expect(try await bobSocket.inbox.first { $0.memberJoined } == expected)
             let sent = try await api.send(ann.token, group: group.id, text: "welcome")

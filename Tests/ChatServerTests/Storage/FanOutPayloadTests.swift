@@ -22,7 +22,8 @@ struct FanOutPayloadTests {
         let user = UserSummary(id: UUIDv7.make(), displayName: String(repeating: "N", count: 64))
         let manyGroups = (0..<FanOutPayload.maxGroups).map { _ in UUIDv7.make() }
         let events: [ChatEvent] = [
-            .messageCreated(Self.message), .messageUpdated(Self.message), .memberJoined(groupID: Self.message.groupId, user: user, role: .admin),
+            .messageCreated(Self.message), .messageUpdated(Self.message),
+            .memberJoined(groupID: Self.message.groupId, user: user, role: .admin, rev: 3),
             .typing(groupID: Self.message.groupId, user: user), .read(userID: user.id, groupID: Self.message.groupId, seq: 41),
             .presence(PresenceUpdate(userID: user.id, status: .offline, lastSeenAt: Timestamp.truncated(Date()), groupIDs: manyGroups)),
         ]

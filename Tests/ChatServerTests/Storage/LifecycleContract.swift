@@ -38,16 +38,19 @@ enum LifecycleContract {
     static func lifecycle(_ repository: any ChatRepository, _ sink: RecordingSink) async throws {
         let (ann, bob, cat) = (RepositoryContract.user("Ann"), RepositoryContract.user("Bob"), RepositoryContract.user("Cat"))
         let group = try await self.group(repository, owner: ann, others: [bob, cat])
+        // Bob's and Cat's joins took revs 1 and 2.
+        let base = try #require(try await repository.group(id: group.id, as: ann.id)?.rev)
+        #expect(base == 2)
         let first = try await self.send(repository, group, bob, "first")
         let second = try await self.send(repository, group, cat, "second", replyTo: first.id)
-        #expect((first.rev, second.rev) == (1, 2))
+        #expect((first.rev, second.rev) == (base + 1, base + 2))
         #expect(second.replyTo == MessageRef(id: first.id, seq: 1))
         await #expect(throws: ChatError.invalidReplyTo) { _ = try await self.send(repository, group, bob, "x", replyTo: "nope") }
 
         // Edit: the author only, unchanged text changes nothing.
         let edit = MessageEdit(groupID: group.id, messageID: first.id, editorID: bob.id, text: "first, edited", at: t0.addingTimeInterval(5))
         let edited = try await repository.editMessage(edit)
-        #expect(edited.changed && edited.message.rev == 3 && edited.message.text == "first, edited")
+        #expect(edited.changed && edited.message.rev == base + 3 && edited.message.text == "first, edited")
         #expect(edited.message.editedAt == t0.addingTimeInterval(5))
         #expect(try await repository.editMessage(edit) == MessageChange(message: edited.message, changed: false))
         await #expect(throws: ChatError.notAuthor) {
@@ -61,12 +64,12 @@ enum LifecycleContract {
         }
 
         // Reactions: idempotent, in the order each emoji first appeared, users in the order they reacted.
-        #expect(try await self.react(repository, first, cat, "👍").message.rev == 4)
+        #expect(try await self.react(repository, first, cat, "👍").message.rev == base + 4)
         #expect(try await self.react(repository, first, cat, "👍").changed == false)
         _ = try await self.react(repository, first, ann, "🎉")
         let reacted = try await self.react(repository, first, bob, "👍").message
         #expect(reacted.reactions == [Reaction(emoji: "👍", userIds: [cat.id, bob.id]), Reaction(emoji: "🎉", userIds: [ann.id])])
-        #expect(reacted.rev == 6)
+        #expect(reacted.rev == base + 6)
         let removed = try await self.react(repository, first, ann, "🎉", false)
         #expect(removed.message.reactions == [Reaction(emoji: "👍", userIds: [cat.id, bob.id])])
         #expect(try await self.react(repository, first, ann, "🎉", false).changed == false)
@@ -99,14 +102,14 @@ enum LifecycleContract {
             default: nil
             }
         }
-        #expect(revs == Array(1...30))
+        #expect(revs == Array(base + 1...base + 30))
         let stored = try await repository.messages(in: group.id, after: 0, limit: 10)
         #expect(stored.map(\.seq) == [1, 2, 3])
         #expect(stored[0] == tombstone)
         #expect(stored[1].reactions.count == 20)
         #expect(stored[1].reactions.first == Reaction(emoji: "😀", userIds: [ann.id, bob.id]))
         #expect(stored[1].reactions.last?.emoji == "\u{1F613}")
-        #expect(try await repository.group(id: group.id, as: ann.id)?.rev == 30)
+        #expect(try await repository.group(id: group.id, as: ann.id)?.rev == base + 30)
     }
 
     /// The change feed: each message once, as it is now, in rev order, paged; `since` beyond the group is refused.
@@ -127,18 +130,22 @@ enum LifecycleContract {
         #expect(page.messages[1].text == "edited" && page.messages[1].reactions.map(\.emoji) == ["👍", "🎉"])
         #expect(page.rev == since + 4)
         #expect(!page.hasMore)
-        // Paged: each page's rev is the next since; together they are the whole group, once each.
+        // Paged: each page's rev is the next since; together they are the whole group, once each, Bob's join
+        // (rev 1) first.
         var seen: [Int64] = []
+        var members: [MemberChange] = []
         var cursor: Int64 = 0
         var pages = 0
         while true {
             let page = try await repository.changes(in: group.id, since: cursor, limit: 2)
             seen += page.messages.map(\.seq)
+            members += page.members
             cursor = page.rev
             pages += 1
             if !page.hasMore { break }
         }
         #expect(seen == [1, 3, 5, 4, 2])
+        #expect(members.map(\.userId) == [bob.id] && members.first?.rev == 1 && members.first?.member?.role == .member)
         #expect(cursor == since + 4)
         #expect(pages == 3)
         let empty = try await repository.changes(in: group.id, since: cursor, limit: 10)
@@ -156,7 +163,7 @@ enum LifecycleContract {
         var generator = SeededGenerator(state: 0x5EED)
         var current: [String: Message] = [:]
         var order: [String] = []
-        var changes: Int64 = 0
+        var changes: Int64 = 1  // Bob's join
         for step in 0..<120 {
             let choice = order.isEmpty ? 0 : generator.next() % 5
             let target = order.isEmpty ? nil : current[order[Int(generator.next() % UInt64(order.count))]]

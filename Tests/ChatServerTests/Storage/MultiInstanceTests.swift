@@ -101,7 +101,8 @@ struct MultiInstanceTests {
         // Carol, connected to A, joins through B: A announces it, and follows the group for her.
         let invite = try await onA.authenticated(ann.token).createInvite(groupID: group.id)
         _ = try await onB.authenticated(carol.token).acceptInvite(invite.token)
-        let joined = ServerEvent.MemberJoined(groupId: group.id, user: carol.user.summary, role: .member)
+        // Bob's join (rev 1) and his message (rev 2) came before: Carol's join is rev 3.
+        let joined = ServerEvent.MemberJoined(groupId: group.id, user: carol.user.summary, role: .member, rev: 3)
         #expect(try await carolSocket.inbox.first { $0.memberJoined } == joined)
         #expect(try await annSocket.inbox.first { $0.memberJoined } == joined)
         let next = try await onB.authenticated(bob.token).sendMessage(groupID: group.id, text: "welcome Carol", clientID: nil)
@@ -184,6 +185,45 @@ struct MultiInstanceTests {
         #expect(fromA == fromB)
         #expect(fromA.messages == [tombstone] && fromA.rev == tombstone.rev)
         for probe in [annSocket, bobOnA, bobOnB] { await probe.close() }
+        try await servers.stop()
+    }
+
+    @Test("a member kicked on one instance hears nothing more of the group on the other, even from that instance's own writes")
+    func kickCrossInstance() async throws {
+        let directory = try TemporaryDirectory()
+        let servers = try await TwoInstances.start(in: directory.url)
+        let shared = try await servers.sharedGroup("Strict")
+        let (onA, onB, ann, bob, group) = (shared.onA, shared.onB, shared.owner, shared.member, shared.group)
+        let annA = onA.authenticated(ann.token)
+        let carol = try await onB.guest(displayName: "Carol")
+        _ = try await onB.authenticated(carol.token).acceptInvite(try await annA.createInvite(groupID: group.id).token)
+        let other = try await annA.createGroup(name: "Other")
+        _ = try await onB.authenticated(bob.token).acceptInvite(try await annA.createInvite(groupID: other.id).token)
+        let (bobOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: bob.token)
+        let (carolOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: carol.token)
+
+        try await annA.kick(groupID: group.id, userID: bob.user.id)
+        // At once, through B: a message and typing in the group, then a message in the other group.
+        let carolB = onB.authenticated(carol.token)
+        _ = try await carolB.sendMessage(groupID: group.id, text: "right after", clientID: nil)
+        try carolOnB.send(.typing(groupId: group.id))
+        let sentinel = try await onB.authenticated(ann.token).sendMessage(groupID: other.id, text: "sentinel", clientID: nil)
+        let removed = try await bobOnB.inbox.first { $0.memberRemoved }
+        #expect(removed.userId == bob.user.id && removed.reason == .kicked)
+        let next = try await bobOnB.inbox.first { $0.concerns(group.id) || $0.concerns(other.id) ? $0 : nil }
+        #expect(next.message == sentinel, "nothing of the group after the kick, got \(next)")
+
+        // A request to join, approved on A, reaches its requester on B.
+        let gate = try await onA.authenticated(ann.token).createInvite(groupID: group.id, requireApproval: true)
+        let dan = try await onB.guest(displayName: "Dan")
+        let (danOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: dan.token)
+        let request = try #require(try await onB.authenticated(dan.token).acceptInvite(gate.token).request)
+        _ = try await annA.approve(groupID: group.id, requestID: request.id)
+        let joined = try await danOnB.inbox.first { $0.memberJoined }
+        #expect(joined.groupId == group.id && joined.user.id == dan.user.id)
+        let welcome = try await annA.sendMessage(groupID: group.id, text: "welcome Dan", clientID: nil)
+        #expect(try await danOnB.inbox.first { $0.message } == welcome)
+        for probe in [bobOnB, carolOnB, danOnB] { await probe.close() }
         try await servers.stop()
     }
 

@@ -78,7 +78,7 @@ enum RepositoryContract {
         try await repository.insertUser(ann, passwordHash: nil)
         let first = try await repository.createGroup(id: UUIDv7.make(), name: "First", owner: ann.id, at: t0)
         let second = try await repository.createGroup(id: UUIDv7.make(), name: "Second", owner: ann.id, at: t0.addingTimeInterval(1))
-        #expect(sink.recorded.contains(.memberJoined(groupID: first.id, user: ann.summary, role: .owner)))
+        #expect(sink.recorded.contains(.memberJoined(groupID: first.id, user: ann.summary, role: .owner, rev: 0)))
         #expect(try await repository.groups(of: ann.id).map(\.id) == [second.id, first.id])
         var bump = self.draft(first.id, ann.id, "bump")
         bump.createdAt = t0.addingTimeInterval(2)
@@ -240,6 +240,18 @@ struct SQLiteContractTests {
     func changeFeedModel() async throws {
         try await Backend.sqlite.withRepository { repository, _ in try await LifecycleContract.changeFeedModel(repository) }
     }
+    @Test("who may remove whom, leaving, transfers, and the last member taking the group along") func removals() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await ModerationContract.removals(repository, sink) }
+    }
+    @Test("bans, the settings and the invite policy") func bansAndSettings() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await ModerationContract.bansAndSettings(repository, sink) }
+    }
+    @Test("join requests: 30 concurrent accepts of a 5-use approval invite, decisions, expiry and the audit") func joinRequests() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await ModerationContract.joinRequests(repository, sink) }
+    }
+    @Test("membership changes in the change feed") func memberFeed() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await ModerationContract.memberFeed(repository) }
+    }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
     }
@@ -271,6 +283,18 @@ struct PostgresContractTests {
     @Test("the change feed matches a model of random edits, deletions and reactions, at every page size")
     func changeFeedModel() async throws {
         try await Backend.postgres.withRepository { repository, _ in try await LifecycleContract.changeFeedModel(repository) }
+    }
+    @Test("who may remove whom, leaving, transfers, and the last member taking the group along") func removals() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await ModerationContract.removals(repository, sink) }
+    }
+    @Test("bans, the settings and the invite policy") func bansAndSettings() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await ModerationContract.bansAndSettings(repository, sink) }
+    }
+    @Test("join requests: 30 concurrent accepts of a 5-use approval invite, decisions, expiry and the audit") func joinRequests() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await ModerationContract.joinRequests(repository, sink) }
+    }
+    @Test("membership changes in the change feed") func memberFeed() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await ModerationContract.memberFeed(repository) }
     }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }

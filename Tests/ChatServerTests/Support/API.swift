@@ -88,6 +88,18 @@ struct API: Sendable {
         return try await self.call(.get, "/groups/\(group)/changes\(query)", token: token).decoded(ChangePage.self)
     }
 
+    /// `POST /invites/:token/accept` for an invite that needs approval: the request (202).
+    func requestToJoin(_ token: String, invite: String) async throws -> JoinRequest {
+        let answer = try await self.accept(token, invite: invite).decoded(AcceptInviteResponse.self, status: .accepted)
+        guard let request = answer.request else { throw UnexpectedResponse(description: "202 without a request") }
+        return request
+    }
+
+    func invite(_ token: String, group: String, approval: Bool, uses: Int = 5) async throws -> Invite {
+        try await self.call(.post, "/groups/\(group)/invites", token: token, json: CreateInviteRequest(uses: uses, requireApproval: approval))
+            .decoded(Invite.self, status: .created)
+    }
+
     func groups(_ token: String) async throws -> [Group] {
         try await self.call(.get, "/groups", token: token).decoded([Group].self)
     }

@@ -90,27 +90,20 @@ extension PostgresChatRepository {
                 guard let role = try await PostgresSQL.role(of: userID, in: groupID, on: connection, logger: self.logger) else {
                     throw ChatError.groupNotFound
                 }
-                var rev: Int64?
-                for try await value in try await connection.query(
-                    "UPDATE groups SET last_rev = last_rev + 1 WHERE id = \(groupID) RETURNING last_rev",
-                    logger: self.logger
-                ).decode(Int64.self) {
-                    rev = value
-                }
-                guard let rev else { throw ChatError.groupNotFound }
+                let rev = try await PostgresSQL.takeRev(groupID, on: connection, logger: self.logger)
                 guard let current = try await PostgresSQL.message(id: messageID, in: groupID, on: connection, logger: self.logger) else {
                     throw ChatError.messageNotFound
                 }
                 var result = try await change(role, current, rev, connection)
                 guard result.changed else { throw Unchanged(change: result) }
                 result.message.rev = rev
-                try await self.notify(.messageUpdated(result.message), on: connection)
+                try await self.announce(.messageUpdated(result.message), on: connection)
                 return result
             }
         } catch let unchanged as Unchanged {
             return unchanged.change
         }
-        self.sink.publish([.messageUpdated(result.message)])
+        self.committed([.messageUpdated(result.message)])
         return result
     }
 
@@ -132,11 +125,11 @@ extension PostgresChatRepository {
                 "UPDATE memberships SET read_seq = \(seq) WHERE group_id = \(groupID) AND user_id = \(userID)",
                 logger: self.logger
             )
-            try await self.notify(.read(userID: userID, groupID: groupID, seq: seq), on: connection)
+            try await self.announce(.read(userID: userID, groupID: groupID, seq: seq), on: connection)
             return true
         }
         guard moved else { return nil }
-        self.sink.publish([.read(userID: userID, groupID: groupID, seq: seq)])
+        self.committed([.read(userID: userID, groupID: groupID, seq: seq)])
         return seq
     }
 
@@ -145,21 +138,26 @@ extension PostgresChatRepository {
         let userAfter = cursor?.userID ?? ""
         let rows = try await self.store.client.query(
             """
-            SELECT m.user_id, u.display_name, m.role, m.joined_at, u.last_seen_at,
+            SELECT m.user_id, u.display_name, m.role, m.joined_at, u.last_seen_at, m.invite_id, m.invited_by, x.display_name,
                 EXISTS (SELECT 1 FROM presence p WHERE p.user_id = m.user_id AND p.expires_at > \(date.milliseconds))
-            FROM memberships m JOIN users u ON u.id = m.user_id
+            FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN users x ON x.id = m.invited_by
             WHERE m.group_id = \(groupID) AND (m.joined_at > \(joinedAfter) OR (m.joined_at = \(joinedAfter) AND m.user_id COLLATE "C" > \(userAfter)))
             ORDER BY m.joined_at, m.user_id COLLATE "C" LIMIT \(limit)
             """,
             logger: self.logger
         )
         var members: [MemberPresence] = []
-        for try await (id, name, role, joined, lastSeen, online) in rows.decode((String, String, String, Int64, Int64?, Bool).self) {
+        for try await (id, name, role, joined, lastSeen, inviteID, inviter, inviterName, online) in rows.decode(
+            (String, String, String, Int64, Int64?, String?, String?, String?, Bool).self
+        ) {
+            var invite: InviteRef?
+            if let inviteID, let inviter { invite = InviteRef(id: inviteID, createdBy: UserSummary(id: inviter, displayName: inviterName ?? "")) }
             members.append(
                 MemberPresence(
                     user: UserSummary(id: id, displayName: name),
                     role: GroupRole(rawValue: role) ?? .member,
                     joinedAt: Date(milliseconds: joined),
+                    invite: invite,
                     presence: Presence(status: online ? .online : .offline, lastSeenAt: lastSeen.map(Date.init(milliseconds:)))
                 )
             )

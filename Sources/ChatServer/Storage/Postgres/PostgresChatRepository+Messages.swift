@@ -51,7 +51,7 @@ extension PostgresChatRepository {
                     clientId: draft.clientID,
                     replyTo: replyTo
                 )
-                try await self.notify(.messageCreated(message), on: connection)
+                try await self.announce(.messageCreated(message), on: connection)
                 return message
             }
         } catch  where error.isUniqueViolation("messages_by_client_id") {
@@ -59,7 +59,7 @@ extension PostgresChatRepository {
             if let replay = try await self.replay(draft) { return replay }
             throw error
         }
-        self.sink.publish([.messageCreated(message)])
+        self.committed([.messageCreated(message)])
         return .created(message)
     }
 
@@ -122,20 +122,26 @@ extension PostgresChatRepository {
         }
     }
 
-    /// See ``ChangePage/init(newMessages:changedMessages:limit:since:groupRev:)``: the group's `seq` and `rev` are
-    /// read first, in a statement of their own (each statement is a snapshot), then the two kinds of change.
+    /// See ``ChangeFeed``: the group's `seq` and `rev` are read first, in a statement of their own (each statement
+    /// is a snapshot), then each kind of change.
     func changes(in groupID: String, since: Int64, limit: Int) async throws -> ChangePage {
         try await self.store.read { connection in
-            var numbers: (Int64, Int64)?
-            for try await row in try await connection.query("SELECT last_seq, last_rev FROM groups WHERE id = \(groupID)", logger: self.logger)
-                .decode((Int64, Int64).self)
-            {
-                numbers = row
+            var found: (String, Int64, String, Int64, Int64, Int64, Int64)?
+            for try await row in try await connection.query(
+                """
+                SELECT g.name, g.created_at, g.invite_policy, g.last_seq, g.last_rev, g.settings_rev,
+                    (SELECT count(*) FROM memberships c WHERE c.group_id = g.id)
+                FROM groups g WHERE g.id = \(groupID)
+                """,
+                logger: self.logger
+            ).decode((String, Int64, String, Int64, Int64, Int64, Int64).self) {
+                found = row
             }
-            guard let (lastSeq, groupRev) = numbers else { throw ChatError.groupNotFound }
+            guard let (name, created, policy, lastSeq, groupRev, settingsRev, memberCount) = found else { throw ChatError.groupNotFound }
             guard since <= groupRev else { throw ChatError.sinceAhead(groupRev) }
-            let lowest = ChangePage.lowestNewSeq(lastSeq: lastSeq, groupRev: groupRev, since: since)
-            let created = try await PostgresSQL.messages(
+            let lowest = ChangeFeed.lowestNewSeq(lastSeq: lastSeq, groupRev: groupRev, since: since)
+            var feed = ChangeFeed()
+            feed.newMessages = try await PostgresSQL.messages(
                 """
                 \(unescaped: PostgresSQL.messageSelect) WHERE m.group_id = \(groupID) AND m.seq > \(lowest) AND m.rev > \(since)
                 AND m.rev = m.created_rev ORDER BY m.seq ASC LIMIT \(limit + 1)
@@ -143,7 +149,7 @@ extension PostgresChatRepository {
                 on: connection,
                 logger: self.logger
             )
-            let changed = try await PostgresSQL.messages(
+            feed.changedMessages = try await PostgresSQL.messages(
                 """
                 \(unescaped: PostgresSQL.messageSelect) WHERE m.group_id = \(groupID) AND m.rev > \(since) AND m.rev <> m.created_rev
                 ORDER BY m.rev ASC LIMIT \(limit + 1)
@@ -151,7 +157,40 @@ extension PostgresChatRepository {
                 on: connection,
                 logger: self.logger
             )
-            return ChangePage(newMessages: created, changedMessages: changed, limit: limit, since: since, groupRev: groupRev)
+            for try await (user, displayName, role, joined, rev) in try await connection.query(
+                """
+                SELECT m.user_id, u.display_name, m.role, m.joined_at, m.rev FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.group_id = \(groupID) AND m.rev > \(since) AND m.rev > 0 ORDER BY m.rev ASC LIMIT \(limit + 1)
+                """,
+                logger: self.logger
+            ).decode((String, String, String, Int64, Int64).self) {
+                let member = Member(
+                    user: UserSummary(id: user, displayName: displayName),
+                    role: GroupRole(rawValue: role) ?? .member,
+                    joinedAt: Date(milliseconds: joined)
+                )
+                feed.members.append(MemberChange(rev: rev, member: member))
+            }
+            for try await (user, reason, rev) in try await connection.query(
+                """
+                SELECT user_id, reason, rev FROM member_removals WHERE group_id = \(groupID) AND rev > \(since)
+                ORDER BY rev ASC LIMIT \(limit + 1)
+                """,
+                logger: self.logger
+            ).decode((String, String, Int64).self) {
+                feed.removals.append(MemberChange(rev: rev, userId: user, removed: RemovalReason(rawValue: reason) ?? .left))
+            }
+            if settingsRev > since {
+                let info = GroupInfo(
+                    id: groupID,
+                    name: name,
+                    createdAt: Date(milliseconds: created),
+                    memberCount: Int(memberCount),
+                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members
+                )
+                feed.settings = (info, settingsRev)
+            }
+            return feed.page(limit: limit, since: since, groupRev: groupRev)
         }
     }
 }

@@ -82,7 +82,7 @@ extension PostgresChatRepository {
     /// Runs `body` in a transaction, then publishes the presence changes it announced to this instance's sockets.
     private func presenceWrite(_ body: @escaping @Sendable (PostgresConnection) async throws -> [PresenceUpdate]) async throws -> [PresenceUpdate] {
         let updates = try await self.store.transaction { connection in try await body(connection) }
-        if !updates.isEmpty { self.sink.publish(updates.map { .presence($0) }) }
+        self.committed(updates.map { .presence($0) })
         return updates
     }
 
@@ -117,7 +117,7 @@ extension PostgresChatRepository {
         try await connection.query("UPDATE users SET last_seen_at = \(date.milliseconds) WHERE id = \(userID)", logger: self.logger)
         let groups = try await PostgresSQL.groupIDs(of: userID, on: connection, logger: self.logger)
         let update = PresenceUpdate(userID: userID, status: status, lastSeenAt: date, groupIDs: groups)
-        try await self.notify(.presence(update), on: connection)
+        try await self.announce(.presence(update), on: connection)
         return update
     }
 }

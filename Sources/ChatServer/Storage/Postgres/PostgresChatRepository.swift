@@ -13,8 +13,23 @@ import PostgresNIO
 /// - Committed events are sent with `pg_notify` inside the transaction (so only committed changes are
 ///   announced), and published to this instance's sockets right after the commit.
 struct PostgresChatRepository: ChatRepository {
+    /// When this instance's own events reach its sockets.
+    enum Publishing: Sendable {
+        /// Right after the commit (for a repository used alone, without a listener).
+        case onCommit
+        /// When their notification comes back, in the database's commit order (see ``PendingEvents``).
+        case onNotification
+    }
+
     let store: PostgresStore
     let sink: any ChatEventSink
+    let publishing: Publishing
+
+    init(store: PostgresStore, sink: any ChatEventSink, publishing: Publishing = .onCommit) {
+        self.store = store
+        self.sink = sink
+        self.publishing = publishing
+    }
 
     var logger: Logger { self.store.logger }
 
@@ -66,11 +81,11 @@ struct PostgresChatRepository: ChatRepository {
                 logger: self.logger
             )
             guard let user = try await PostgresSQL.user(id: owner, on: connection, logger: self.logger) else { throw ChatError.invalidToken }
-            let event = ChatEvent.memberJoined(groupID: id, user: user.summary, role: .owner)
-            try await self.notify(event, on: connection)
+            let event = ChatEvent.memberJoined(groupID: id, user: user.summary, role: .owner, rev: 0)
+            try await self.announce(event, on: connection)
             return event
         }
-        self.sink.publish([event])
+        self.committed([event])
         return Group(id: id, name: name, createdAt: date, role: .owner, memberCount: 1, lastSeq: 0)
     }
 
@@ -114,123 +129,20 @@ struct PostgresChatRepository: ChatRepository {
         return members
     }
 
-    // MARK: Invites
-
-    func insertInvite(_ invite: NewInvite) async throws {
-        try await self.store.client.query(
-            """
-            INSERT INTO invites (id, group_id, token_hash, created_by, created_at, expires_at, max_uses, uses)
-            VALUES (\(invite.id), \(invite.groupID), \(ByteBuffer(bytes: invite.tokenHash)), \(invite.createdBy),
-                \(invite.createdAt.milliseconds), \(invite.expiresAt.milliseconds), \(invite.maxUses), 0)
-            """,
-            logger: self.logger
-        )
-    }
-
-    func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary] {
-        let rows = try await self.store.client.query(
-            """
-            SELECT i.id, i.created_by, u.display_name, i.created_at, i.expires_at, i.max_uses, i.uses
-            FROM invites i JOIN users u ON u.id = i.created_by
-            WHERE i.group_id = \(groupID) AND i.revoked_at IS NULL AND i.expires_at > \(date.milliseconds) AND i.uses < i.max_uses
-            ORDER BY i.created_at DESC, i.id DESC
-            """,
-            logger: self.logger
-        )
-        var invites: [InviteSummary] = []
-        for try await (id, creator, name, created, expires, maxUses, uses) in rows.decode((String, String, String, Int64, Int64, Int32, Int32).self) {
-            invites.append(
-                InviteSummary(
-                    id: id,
-                    groupId: groupID,
-                    createdBy: UserSummary(id: creator, displayName: name),
-                    expiresAt: Date(milliseconds: expires),
-                    maxUses: Int(maxUses),
-                    uses: Int(uses),
-                    createdAt: Date(milliseconds: created)
-                )
-            )
-        }
-        return invites
-    }
-
-    func revokeInvite(id: String, of groupID: String, at date: Date) async throws -> Bool {
-        let rows = try await self.store.client.query(
-            "UPDATE invites SET revoked_at = coalesce(revoked_at, \(date.milliseconds)) WHERE id = \(id) AND group_id = \(groupID) RETURNING id",
-            logger: self.logger
-        )
-        for try await _ in rows.decode(String.self) { return true }
-        return false
-    }
-
-    func invitePreview(tokenHash: [UInt8]) async throws -> InvitePreview? {
-        let rows = try await self.store.client.query(
-            """
-            SELECT g.name, i.expires_at, i.max_uses, i.uses, i.revoked_at IS NOT NULL,
-                (SELECT count(*) FROM memberships m WHERE m.group_id = g.id)
-            FROM invites i JOIN groups g ON g.id = i.group_id WHERE i.token_hash = \(ByteBuffer(bytes: tokenHash))
-            """,
-            logger: self.logger
-        )
-        for try await (name, expires, maxUses, uses, revoked, members) in rows.decode((String, Int64, Int32, Int32, Bool, Int64).self) {
-            return InvitePreview(
-                groupName: name,
-                memberCount: Int(members),
-                expiresAt: Date(milliseconds: expires),
-                maxUses: Int(maxUses),
-                uses: Int(uses),
-                revoked: revoked
-            )
-        }
-        return nil
-    }
-
-    func acceptInvite(tokenHash: [UInt8], userID: String, at date: Date) async throws -> InviteAcceptance {
-        let (acceptance, event) = try await self.store.transaction { connection -> (InviteAcceptance, ChatEvent?) in
-            let rows = try await connection.query(
-                """
-                SELECT id, group_id, expires_at, max_uses, uses FROM invites
-                WHERE token_hash = \(ByteBuffer(bytes: tokenHash)) AND revoked_at IS NULL FOR UPDATE
-                """,
-                logger: self.logger
-            )
-            var found: (String, String, Int64, Int32, Int32)?
-            for try await row in rows.decode((String, String, Int64, Int32, Int32).self) { found = row }
-            guard let (inviteID, groupID, expires, maxUses, uses) = found else { throw ChatError.inviteNotFound }
-            if let group = try await PostgresSQL.group(id: groupID, as: userID, on: connection, logger: self.logger) {
-                return (.alreadyMember(group), nil)
-            }
-            guard expires > date.milliseconds else { throw ChatError.inviteExpired }
-            guard uses < maxUses else { throw ChatError.inviteUsedUp }
-            try await connection.query("UPDATE invites SET uses = uses + 1 WHERE id = \(inviteID)", logger: self.logger)
-            try await connection.query(
-                "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (\(groupID), \(userID), 'member', \(date.milliseconds))",
-                logger: self.logger
-            )
-            guard let group = try await PostgresSQL.group(id: groupID, as: userID, on: connection, logger: self.logger),
-                let user = try await PostgresSQL.user(id: userID, on: connection, logger: self.logger)
-            else { throw ChatError.internal() }
-            let event = ChatEvent.memberJoined(groupID: groupID, user: user.summary, role: .member)
-            try await self.notify(event, on: connection)
-            return (.joined(group), event)
-        }
-        if let event { self.sink.publish([event]) }
-        return acceptance
-    }
-
     func broadcast(_ event: ChatEvent) async throws {
-        self.sink.publish([event])
-        try await self.store.client.query(
-            "SELECT pg_notify(\(FanOutPayload.channel), \(FanOutPayload(event, instance: self.store.instanceID).json))",
-            logger: self.logger
-        )
+        try await self.store.client.withConnection { connection in try await self.announce(event, on: connection) }
+        self.committed([event])
     }
 
-    /// Announces a change to the other instances, in the transaction that makes it.
-    func notify(_ event: ChatEvent, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            "SELECT pg_notify(\(FanOutPayload.channel), \(FanOutPayload(event, instance: self.store.instanceID).json))",
-            logger: self.logger
-        )
+    /// Announces an event to every instance, this one included, in the transaction that makes the change.
+    func announce(_ event: ChatEvent, on connection: PostgresConnection) async throws {
+        let number = self.publishing == .onNotification ? self.store.pending.hold(event) : nil
+        let payload = FanOutPayload(event, instance: self.store.instanceID, number: number)
+        try await connection.query("SELECT pg_notify(\(FanOutPayload.channel), \(payload.json))", logger: self.logger)
+    }
+
+    /// After the commit: publishes to this instance's sockets at once, unless the notifications will.
+    func committed(_ events: [ChatEvent]) {
+        if self.publishing == .onCommit, !events.isEmpty { self.sink.publish(events) }
     }
 }

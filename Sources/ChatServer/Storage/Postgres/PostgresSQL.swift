@@ -9,7 +9,7 @@ enum PostgresSQL {
 
     /// Groups as their member `m` sees them; the unread count is a range scan of the primary key from the marker.
     static let groupSelect = """
-        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, m.role, m.read_seq,
+        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, g.invite_policy, m.role, m.read_seq,
             (SELECT count(*) FROM memberships c WHERE c.group_id = g.id),
             (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.read_seq
                 AND x.sender_id <> m.user_id AND x.deleted_at IS NULL)
@@ -37,8 +37,8 @@ enum PostgresSQL {
     static func groups(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Group] {
         var groups: [Group] = []
         let rows = try await connection.query(query, logger: logger)
-        for try await (id, name, created, lastSeq, rev, role, readSeq, count, unread) in rows.decode(
-            (String, String, Int64, Int64, Int64, String, Int64, Int64, Int64).self
+        for try await (id, name, created, lastSeq, rev, policy, role, readSeq, count, unread) in rows.decode(
+            (String, String, Int64, Int64, Int64, String, String, Int64, Int64, Int64).self
         ) {
             groups.append(
                 Group(
@@ -50,7 +50,8 @@ enum PostgresSQL {
                     lastSeq: lastSeq,
                     rev: rev,
                     readSeq: readSeq,
-                    unreadCount: Int(unread)
+                    unreadCount: Int(unread),
+                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members
                 )
             )
         }
@@ -59,6 +60,17 @@ enum PostgresSQL {
 
     static func group(id: String, as userID: String, on connection: PostgresConnection, logger: Logger) async throws -> Group? {
         try await self.groups("\(unescaped: groupSelect) WHERE m.user_id = \(userID) AND g.id = \(id)", on: connection, logger: logger).first
+    }
+
+    /// Takes the group's next rev; the row lock orders the group's writers on every instance.
+    static func takeRev(_ groupID: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        for try await rev in try await connection.query(
+            "UPDATE groups SET last_rev = last_rev + 1 WHERE id = \(groupID) RETURNING last_rev",
+            logger: logger
+        ).decode(Int64.self) {
+            return rev
+        }
+        throw ChatError.groupNotFound
     }
 
     static func role(of userID: String, in groupID: String, on connection: PostgresConnection, logger: Logger) async throws -> GroupRole? {

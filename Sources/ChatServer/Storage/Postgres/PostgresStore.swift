@@ -12,6 +12,8 @@ final class PostgresStore: Sendable {
     /// Tells this instance's notifications from the others'.
     let instanceID: String
     let logger: Logger
+    /// This instance's events awaiting their notification (see ``PendingEvents``).
+    let pending = PendingEvents()
 
     /// The advisory lock key that serialises migrations ("chatmigr" in ASCII).
     static let migrationLockKey: Int64 = 0x6368_6174_6D69_6772

@@ -9,10 +9,10 @@ extension SQLiteChatRepository {
             let (_, current) = try await Self.target(edit.messageID, in: edit.groupID, for: edit.editorID, on: connection)
             let change = try MessageLifecycle.edit(current, by: edit.editorID, text: edit.text, at: edit.at)
             guard change.changed else { return change }
-            let rev = try await Self.takeRev(edit.groupID, on: connection)
+            let rev = try await SQLiteSQL.takeRev(edit.groupID, on: connection)
             _ = try await connection.query(
                 "UPDATE messages SET text = ?, edited_at = ?, rev = ? WHERE group_id = ? AND seq = ?",
-                [.text(edit.text), .date(edit.at), .integer(rev), .text(edit.groupID), .integer(Int(current.seq))]
+                [.text(edit.text), .date(edit.at), .integer(Int(rev)), .text(edit.groupID), .integer(Int(current.seq))]
             )
             return Self.emit(change, rev: rev, in: transaction)
         }
@@ -24,12 +24,12 @@ extension SQLiteChatRepository {
             let (role, current) = try await Self.target(deletion.messageID, in: deletion.groupID, for: deletion.userID, on: connection)
             let change = try MessageLifecycle.delete(current, by: deletion.userID, role: role, at: deletion.at)
             guard change.changed else { return change }
-            let rev = try await Self.takeRev(deletion.groupID, on: connection)
+            let rev = try await SQLiteSQL.takeRev(deletion.groupID, on: connection)
             let key: [SQLiteData] = [.text(deletion.groupID), .integer(Int(current.seq))]
             _ = try await connection.query("DELETE FROM reactions WHERE group_id = ? AND seq = ?", key)
             _ = try await connection.query(
                 "UPDATE messages SET text = '', deleted_at = ?, rev = ? WHERE group_id = ? AND seq = ?",
-                [.date(deletion.at), .integer(rev)] + key
+                [.date(deletion.at), .integer(Int(rev))] + key
             )
             return Self.emit(change, rev: rev, in: transaction)
         }
@@ -40,12 +40,12 @@ extension SQLiteChatRepository {
             let connection = transaction.connection
             let (_, current) = try await Self.target(reaction.messageID, in: reaction.groupID, for: reaction.userID, on: connection)
             guard try MessageLifecycle.reactionChanges(current, reaction) else { return MessageChange(message: current, changed: false) }
-            let rev = try await Self.takeRev(reaction.groupID, on: connection)
+            let rev = try await SQLiteSQL.takeRev(reaction.groupID, on: connection)
             let key: [SQLiteData] = [.text(reaction.groupID), .integer(Int(current.seq))]
             if reaction.present {
                 _ = try await connection.query(
                     "INSERT INTO reactions (group_id, seq, emoji, user_id, rev) VALUES (?, ?, ?, ?, ?)",
-                    key + [.text(reaction.emoji), .text(reaction.userID), .integer(rev)]
+                    key + [.text(reaction.emoji), .text(reaction.userID), .integer(Int(rev))]
                 )
             } else {
                 _ = try await connection.query(
@@ -53,9 +53,9 @@ extension SQLiteChatRepository {
                     key + [.text(reaction.emoji), .text(reaction.userID)]
                 )
             }
-            _ = try await connection.query("UPDATE messages SET rev = ? WHERE group_id = ? AND seq = ?", [.integer(rev)] + key)
+            _ = try await connection.query("UPDATE messages SET rev = ? WHERE group_id = ? AND seq = ?", [.integer(Int(rev))] + key)
             var message = current
-            message.rev = Int64(rev)
+            message.rev = rev
             message = try await SQLiteSQL.withReactions([message], of: [message.seq], on: connection)[0]
             transaction.emit(.messageUpdated(message))
             return MessageChange(message: message, changed: true)
@@ -90,9 +90,9 @@ extension SQLiteChatRepository {
         try await self.store.read { connection in
             try await connection.rows(
                 """
-                SELECT m.user_id, u.display_name, m.role, m.joined_at, u.last_seen_at,
+                SELECT m.user_id, u.display_name, m.role, m.joined_at, u.last_seen_at, m.invite_id, m.invited_by, x.display_name AS inviter_name,
                     EXISTS (SELECT 1 FROM presence p WHERE p.user_id = m.user_id AND p.expires_at > ?) AS online
-                FROM memberships m JOIN users u ON u.id = m.user_id
+                FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN users x ON x.id = m.invited_by
                 WHERE m.group_id = ? AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))
                 ORDER BY m.joined_at, m.user_id LIMIT ?
                 """,
@@ -101,10 +101,15 @@ extension SQLiteChatRepository {
                     .text(cursor?.userID ?? ""), .integer(limit),
                 ]
             ).map { row in
-                MemberPresence(
+                var invite: InviteRef?
+                if let inviteID = row.optionalText("invite_id"), let inviter = row.optionalText("invited_by") {
+                    invite = InviteRef(id: inviteID, createdBy: UserSummary(id: inviter, displayName: try row.text("inviter_name")))
+                }
+                return MemberPresence(
                     user: UserSummary(id: try row.text("user_id"), displayName: try row.text("display_name")),
                     role: try row.role("role"),
                     joinedAt: try row.date("joined_at"),
+                    invite: invite,
                     presence: Presence(status: try row.int("online") != 0 ? .online : .offline, lastSeenAt: try row.optionalDate("last_seen_at"))
                 )
             }
@@ -132,16 +137,9 @@ extension SQLiteChatRepository {
         return (role, message)
     }
 
-    /// Takes the group's next rev.
-    private static func takeRev(_ groupID: String, on connection: SQLiteConnection) async throws -> Int {
-        guard let row = try await connection.rows("UPDATE groups SET last_rev = last_rev + 1 WHERE id = ? RETURNING last_rev", [.text(groupID)]).first
-        else { throw ChatError.groupNotFound }
-        return try row.int("last_rev")
-    }
-
-    private static func emit(_ change: MessageChange, rev: Int, in transaction: SQLiteTransaction) -> MessageChange {
+    private static func emit(_ change: MessageChange, rev: Int64, in transaction: SQLiteTransaction) -> MessageChange {
         var change = change
-        change.message.rev = Int64(rev)
+        change.message.rev = rev
         transaction.emit(.messageUpdated(change.message))
         return change
     }

@@ -132,32 +132,69 @@ extension SQLiteChatRepository {
         }
     }
 
-    /// See ``ChangePage/init(newMessages:changedMessages:limit:since:groupRev:)``: the group's `seq` and `rev` are
-    /// read first, in a statement of their own (each statement is a snapshot), then the two kinds of change.
+    /// See ``ChangeFeed``: the group's `seq` and `rev` are read first, in a statement of their own (each statement
+    /// is a snapshot), then each kind of change.
     func changes(in groupID: String, since: Int64, limit: Int) async throws -> ChangePage {
         try await self.store.read { connection in
-            guard let row = try await connection.rows("SELECT last_seq, last_rev FROM groups WHERE id = ?", [.text(groupID)]).first else {
-                throw ChatError.groupNotFound
-            }
+            guard
+                let row = try await connection.rows(
+                    """
+                    SELECT g.id, g.name, g.created_at, g.invite_policy, g.last_seq, g.last_rev, g.settings_rev,
+                        (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count
+                    FROM groups g WHERE g.id = ?
+                    """,
+                    [.text(groupID)]
+                ).first
+            else { throw ChatError.groupNotFound }
             let (lastSeq, groupRev) = (Int64(try row.int("last_seq")), Int64(try row.int("last_rev")))
             guard since <= groupRev else { throw ChatError.sinceAhead(groupRev) }
-            let created = try await SQLiteSQL.messages(
+            let lowest = ChangeFeed.lowestNewSeq(lastSeq: lastSeq, groupRev: groupRev, since: since)
+            let binds: [SQLiteData] = [.text(groupID), .integer(Int(since)), .integer(limit + 1)]
+            var feed = ChangeFeed()
+            feed.newMessages = try await SQLiteSQL.messages(
+                SQLiteSQL.newMessages,
+                [.text(groupID), .integer(Int(lowest)), .integer(Int(since)), .integer(limit + 1)],
+                on: connection
+            )
+            feed.changedMessages = try await SQLiteSQL.messages(SQLiteSQL.changedMessages, binds, on: connection)
+            feed.members = try await connection.rows(
                 """
-                \(SQLiteSQL.messageSelect) WHERE m.group_id = ? AND m.seq > ? AND m.rev > ? AND m.rev = m.created_rev
-                ORDER BY m.seq ASC LIMIT ?
+                SELECT m.user_id, u.display_name, m.role, m.joined_at, m.rev FROM memberships m JOIN users u ON u.id = m.user_id
+                WHERE m.group_id = ? AND m.rev > ? AND m.rev > 0 ORDER BY m.rev ASC LIMIT ?
                 """,
-                [
-                    .text(groupID), .integer(Int(ChangePage.lowestNewSeq(lastSeq: lastSeq, groupRev: groupRev, since: since))), .integer(Int(since)),
-                    .integer(limit + 1),
-                ],
-                on: connection
-            )
-            let changed = try await SQLiteSQL.messages(
-                "\(SQLiteSQL.messageSelect) WHERE m.group_id = ? AND m.rev > ? AND m.rev <> m.created_rev ORDER BY m.rev ASC LIMIT ?",
-                [.text(groupID), .integer(Int(since)), .integer(limit + 1)],
-                on: connection
-            )
-            return ChangePage(newMessages: created, changedMessages: changed, limit: limit, since: since, groupRev: groupRev)
+                binds
+            ).map { row in
+                MemberChange(
+                    rev: Int64(try row.int("rev")),
+                    member: Member(
+                        user: UserSummary(id: try row.text("user_id"), displayName: try row.text("display_name")),
+                        role: try row.role("role"),
+                        joinedAt: try row.date("joined_at")
+                    )
+                )
+            }
+            feed.removals = try await connection.rows(
+                "SELECT user_id, reason, rev FROM member_removals WHERE group_id = ? AND rev > ? ORDER BY rev ASC LIMIT ?",
+                binds
+            ).map { row in
+                MemberChange(
+                    rev: Int64(try row.int("rev")),
+                    userId: try row.text("user_id"),
+                    removed: RemovalReason(rawValue: try row.text("reason")) ?? .left
+                )
+            }
+            let settingsRev = Int64(try row.int("settings_rev"))
+            if settingsRev > since {
+                let info = GroupInfo(
+                    id: groupID,
+                    name: try row.text("name"),
+                    createdAt: try row.date("created_at"),
+                    memberCount: try row.int("member_count"),
+                    invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members
+                )
+                feed.settings = (info, settingsRev)
+            }
+            return feed.page(limit: limit, since: since, groupRev: groupRev)
         }
     }
 }

@@ -9,7 +9,7 @@ enum SQLiteSQL {
     /// The caller's groups; binds the caller's id. The unread count is a range scan of the primary key from
     /// the read marker.
     static let groupSelect = """
-        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, m.role, m.read_seq,
+        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, g.invite_policy, m.role, m.read_seq,
             (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count,
             (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.read_seq
                 AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread_count
@@ -21,6 +21,16 @@ enum SQLiteSQL {
         SELECT m.id, m.group_id, m.seq, m.rev, m.created_rev, m.sender_id, u.display_name, m.text, m.client_id, m.created_at,
             m.edited_at, m.deleted_at, m.reply_to_id, m.reply_to_seq
         FROM messages m JOIN users u ON u.id = m.sender_id
+        """
+
+    /// The change feed's messages created after `since` (binds: group, lowest seq, since, limit): see ``ChangeFeed``.
+    static let newMessages = """
+        \(messageSelect) WHERE m.group_id = ? AND m.seq > ? AND m.rev > ? AND m.rev = m.created_rev ORDER BY m.seq ASC LIMIT ?
+        """
+
+    /// The change feed's messages changed after `since` (binds: group, since, limit), from the partial rev index.
+    static let changedMessages = """
+        \(messageSelect) WHERE m.group_id = ? AND m.rev > ? AND m.rev <> m.created_rev ORDER BY m.rev ASC LIMIT ?
         """
 
     static func user(_ row: SQLiteRow) throws -> User {
@@ -47,12 +57,20 @@ enum SQLiteSQL {
             lastSeq: Int64(try row.int("last_seq")),
             rev: Int64(try row.int("last_rev")),
             readSeq: Int64(try row.int("read_seq")),
-            unreadCount: try row.int("unread_count")
+            unreadCount: try row.int("unread_count"),
+            invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members
         )
     }
 
     static func group(id: String, as userID: String, on connection: SQLiteConnection) async throws -> Group? {
         try await connection.rows("\(groupSelect) AND g.id = ?", [.text(userID), .text(id)]).first.map(group)
+    }
+
+    /// Takes the group's next rev.
+    static func takeRev(_ groupID: String, on connection: SQLiteConnection) async throws -> Int64 {
+        guard let row = try await connection.rows("UPDATE groups SET last_rev = last_rev + 1 WHERE id = ? RETURNING last_rev", [.text(groupID)]).first
+        else { throw ChatError.groupNotFound }
+        return Int64(try row.int("last_rev"))
     }
 
     static func role(of userID: String, in groupID: String, on connection: SQLiteConnection) async throws -> GroupRole? {

@@ -73,8 +73,12 @@ struct JoinCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
-        let joined = try await attempt(api.baseURL) { () async throws(APIError) in try await api.acceptInvite(self.invite) }
-        print("Joined \(joined.group.name) (\(joined.group.id))")
+        let answer = try await attempt(api.baseURL) { () async throws(APIError) in try await api.acceptInvite(self.invite) }
+        if let group = answer.group {
+            print("Joined \(group.name) (\(group.id))")
+        } else if let request = answer.request {
+            print("Asked to join (request \(request.id)): the group's owner or an admin must approve.")
+        }
     }
 }
 
