@@ -90,6 +90,7 @@ let package = Package(
             name: "chat-bench",
             dependencies: [
                 "ChatCore",
+                "ChatServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),

@@ -92,7 +92,18 @@ struct ServerComponents {
             clock: clock,
             rateLimits: RateLimits(configuration),
             metrics: metrics,
-            publicBase: publicURL
+            publicBase: publicURL,
+            retentionDays: configuration.retentionDays
+        )
+        storage.services.append(
+            RetentionService(
+                repository: storage.repository,
+                serverDays: configuration.retentionDays,
+                interval: configuration.retentionInterval,
+                clock: clock,
+                metrics: metrics,
+                logger: logger
+            )
         )
         let auth = AuthMiddleware(tokens: tokens)
         let realtime = RealtimeController(
@@ -120,6 +131,7 @@ struct ServerComponents {
         router.addRoutes(GroupController(service: service, auth: auth).endpoints, atPath: "/groups")
         router.addRoutes(ModerationController(service: service, auth: auth).endpoints, atPath: "/groups")
         router.addRoutes(MessageController(service: service, auth: auth).endpoints, atPath: "/groups/:id/messages")
+        router.addRoutes(SearchController(service: service, auth: auth).endpoints, atPath: "/search")
         let invites = InviteController(service: service, auth: auth)
         router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
         router.addRoutes(invites.acceptEndpoints, atPath: "/invites")

@@ -35,7 +35,7 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "connections: idle WebSockets (default: the open-files limit less 100; 2000 with --quick).")
     var connections: Int?
 
-    @Option(help: "history: messages in the large group (default 1000000).")
+    @Option(help: "history: messages in the large group; search: messages in all (default 1000000).")
     var messages: Int?
 
     func validate() throws {
@@ -68,6 +68,7 @@ struct BenchPlan {
     var smallHistoryMessages = 10_000
     var historyPages: Int
     var pageSize = 50
+    var searchQueries: Int
 
     init(_ options: BenchOptions, openFilesLimit: Int) {
         self.seconds = Double(options.seconds ?? (options.quick ? 5 : 15))
@@ -77,5 +78,6 @@ struct BenchPlan {
         self.connections = options.connections ?? (options.quick ? 2000 : max(100, openFilesLimit - 100))
         self.historyMessages = options.messages ?? 1_000_000
         self.historyPages = options.quick ? 1000 : 5000
+        self.searchQueries = options.quick ? 500 : 2000
     }
 }

@@ -15,11 +15,12 @@ struct ChatBench: AsyncParsableCommand {
 
             Scenarios: ingest (acknowledged sends against a native SQLite insert loop), fanout (deliveries to \
             groups of 100 against a bare Hummingbird WebSocket broadcaster), connections (idle WebSockets and \
-            memory, against the same bare server) and history (cursor pages in a 1,000,000-message group).
+            memory, against the same bare server), history (cursor pages in a 1,000,000-message group) and search \
+            (one-word queries over 1,000,000 messages in 100 groups, against the same query in SQLite alone).
             """,
         subcommands: [
             AllCommand.self, IngestCommand.self, FanoutCommand.self, ConnectionsCommand.self, HistoryCommand.self,
-            BareServerCommand.self,
+            SearchCommand.self, BareServerCommand.self,
         ]
     )
 }
@@ -57,8 +58,8 @@ extension ScenarioCommand {
 
 /// `chat-bench all`: every scenario in turn.
 struct AllCommand: ScenarioCommand {
-    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every scenario: ingest, fanout, connections, history.")
-    static var scenarios: [any Scenario] { [IngestScenario(), FanoutScenario(), ConnectionsScenario(), HistoryScenario()] }
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every scenario: ingest, fanout, connections, history, search.")
+    static var scenarios: [any Scenario] { [IngestScenario(), FanoutScenario(), ConnectionsScenario(), HistoryScenario(), SearchScenario()] }
     @OptionGroup var options: BenchOptions
 }
 
@@ -99,5 +100,15 @@ struct HistoryCommand: ScenarioCommand {
         abstract: "Random-depth cursor pages in a 1,000,000-message group, and in a 10,000-message one."
     )
     static var scenarios: [any Scenario] { [HistoryScenario()] }
+    @OptionGroup var options: BenchOptions
+}
+
+/// `chat-bench search`.
+struct SearchCommand: ScenarioCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "One-word queries, rare to everywhere, over 1,000,000 messages in 100 groups; baseline: the same query in SQLite alone."
+    )
+    static var scenarios: [any Scenario] { [SearchScenario()] }
     @OptionGroup var options: BenchOptions
 }

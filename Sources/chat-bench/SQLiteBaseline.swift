@@ -1,11 +1,13 @@
 import ChatCore
+import ChatServer
 import Foundation
 import NIOCore
 import SQLiteNIO
 
 /// The ingest baseline: a native SQLite insert loop on the schema chat-server creates, with its durability
 /// (WAL, `synchronous=FULL`, foreign keys on), 100 rows per transaction. Each row takes its `seq` and `rev` from
-/// the group, as the schema's trigger demands, with the same two statements as chat-server's insert.
+/// the group, as the schema's trigger demands, with the same two statements as chat-server's insert (the search
+/// index's triggers included).
 enum SQLiteBaseline {
     static let rowsPerTransaction = 100
 
@@ -16,6 +18,7 @@ enum SQLiteBaseline {
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
             _ = try await connection.query(pragma)
         }
+        try await connection.installSearchFunction()
         let text = LoadMark.text(group: 0, index: 0, nanos: nowNanos())
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int64(seconds * 1000))
@@ -37,8 +40,8 @@ enum SQLiteBaseline {
                 else { throw BenchError("the baseline's group \(groupID) is missing") }
                 _ = try await connection.query(
                     """
-                    INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at, search_rowid)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(search_rowid), 0) + 1 FROM messages))
                     """,
                     [
                         .text(groupID), .integer(seq), .integer(rev), .integer(rev), .text(UUIDv7.make(at: now)), .text(senderID), .text(text),

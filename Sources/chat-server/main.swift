@@ -41,6 +41,7 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Browser origins allowed on /ws (env ALLOWED_ORIGINS).") var allowedOrigins: String?
     @Option(help: "Events queued per WebSocket reader (env WS_QUEUE_LIMIT).") var wsQueueLimit: String?
     @Option(help: "Seconds a user stays online after their last WebSocket closed (env PRESENCE_GRACE).") var presenceGrace: String?
+    @Option(help: "Erase messages older than this many days; unset keeps them (env RETENTION_DAYS).") var retentionDays: String?
 
     func run() async throws {
         let flags = [
@@ -49,6 +50,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             "RATE_LIMIT_AUTH_IP": self.rateLimitAuthIp, "RATE_LIMIT_AUTH_ACCOUNT": self.rateLimitAuthAccount,
             "RATE_LIMIT_MESSAGES": self.rateLimitMessages, "TRUST_PROXY": self.trustProxy, "ALLOWED_ORIGINS": self.allowedOrigins,
             "WS_QUEUE_LIMIT": self.wsQueueLimit, "PRESENCE_GRACE": self.presenceGrace,
+            "RETENTION_DAYS": self.retentionDays,
         ].compactMapValues { $0 }
         do {
             let dotEnv: [String: String]

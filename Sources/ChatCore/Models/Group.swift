@@ -36,6 +36,8 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
     public var unreadCount: Int
     /// Who may create invites.
     public var invitePolicy: InvitePolicy
+    /// The group's own retention, in days (`nil`: the server's, if any): older messages are erased.
+    public var retentionDays: Int?
 
     public init(
         id: String,
@@ -47,7 +49,8 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         rev: Int64 = 0,
         readSeq: Int64 = 0,
         unreadCount: Int = 0,
-        invitePolicy: InvitePolicy = .members
+        invitePolicy: InvitePolicy = .members,
+        retentionDays: Int? = nil
     ) {
         self.id = id
         self.name = name
@@ -59,10 +62,11 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         self.readSeq = readSeq
         self.unreadCount = unreadCount
         self.invitePolicy = invitePolicy
+        self.retentionDays = retentionDays
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, createdAt, role, memberCount, lastSeq, rev, readSeq, unreadCount, invitePolicy
+        case id, name, createdAt, role, memberCount, lastSeq, rev, readSeq, unreadCount, invitePolicy, retentionDays
     }
 
     /// Fields added after the first release are optional on input, so that older peers still decode.
@@ -78,11 +82,19 @@ public struct Group: Codable, Sendable, Hashable, Identifiable {
         self.readSeq = try container.decodeIfPresent(Int64.self, forKey: .readSeq) ?? 0
         self.unreadCount = try container.decodeIfPresent(Int.self, forKey: .unreadCount) ?? 0
         self.invitePolicy = try container.decodeIfPresent(InvitePolicy.self, forKey: .invitePolicy) ?? .members
+        self.retentionDays = try container.decodeIfPresent(Int.self, forKey: .retentionDays)
     }
 
     /// The group's own fields, the same for every member.
     public var info: GroupInfo {
-        GroupInfo(id: self.id, name: self.name, createdAt: self.createdAt, memberCount: self.memberCount, invitePolicy: self.invitePolicy)
+        GroupInfo(
+            id: self.id,
+            name: self.name,
+            createdAt: self.createdAt,
+            memberCount: self.memberCount,
+            invitePolicy: self.invitePolicy,
+            retentionDays: self.retentionDays
+        )
     }
 }
 
@@ -194,25 +206,31 @@ public struct MemberPage: Codable, Sendable, Hashable {
 public struct GroupDetail: Codable, Sendable, Hashable {
     public var group: Group
     public var members: [Member]
+    /// The `seq` of the oldest message still kept (retention erases older ones), or `lastSeq + 1` when none is.
+    public var oldestSeq: Int64
 
-    public init(group: Group, members: [Member]) {
+    public init(group: Group, members: [Member], oldestSeq: Int64 = 1) {
         self.group = group
         self.members = members
+        self.oldestSeq = oldestSeq
     }
 
     private enum CodingKeys: String, CodingKey {
-        case members
+        case members, oldestSeq
     }
 
     public init(from decoder: any Decoder) throws {
         self.group = try Group(from: decoder)
-        self.members = try decoder.container(keyedBy: CodingKeys.self).decode([Member].self, forKey: .members)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.members = try container.decode([Member].self, forKey: .members)
+        self.oldestSeq = try container.decodeIfPresent(Int64.self, forKey: .oldestSeq) ?? 1
     }
 
     public func encode(to encoder: any Encoder) throws {
         try self.group.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.members, forKey: .members)
+        try container.encode(self.oldestSeq, forKey: .oldestSeq)
     }
 }
 

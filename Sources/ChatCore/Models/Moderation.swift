@@ -7,13 +7,16 @@ public struct GroupInfo: Codable, Sendable, Hashable, Identifiable {
     public var createdAt: Date
     public var memberCount: Int
     public var invitePolicy: InvitePolicy
+    /// The group's own retention in days, or `nil` for the server's.
+    public var retentionDays: Int?
 
-    public init(id: String, name: String, createdAt: Date, memberCount: Int, invitePolicy: InvitePolicy) {
+    public init(id: String, name: String, createdAt: Date, memberCount: Int, invitePolicy: InvitePolicy, retentionDays: Int? = nil) {
         self.id = id
         self.name = name
         self.createdAt = createdAt
         self.memberCount = memberCount
         self.invitePolicy = invitePolicy
+        self.retentionDays = retentionDays
     }
 }
 
@@ -151,10 +154,35 @@ public struct MemberChange: Codable, Sendable, Hashable {
 public struct UpdateGroupRequest: Codable, Sendable, Hashable {
     public var name: String?
     public var invitePolicy: InvitePolicy?
+    /// Absent: unchanged; `.some(nil)` (JSON `null`): back to the server's retention; `.some(days)`: the group's own.
+    public var retentionDays: Int??
 
-    public init(name: String? = nil, invitePolicy: InvitePolicy? = nil) {
+    public init(name: String? = nil, invitePolicy: InvitePolicy? = nil, retentionDays: Int?? = .none) {
         self.name = name
         self.invitePolicy = invitePolicy
+        self.retentionDays = retentionDays
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, invitePolicy, retentionDays
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.name = try container.decodeIfPresent(String.self, forKey: .name)
+        self.invitePolicy = try container.decodeIfPresent(InvitePolicy.self, forKey: .invitePolicy)
+        if container.contains(.retentionDays) {
+            self.retentionDays = .some(try container.decodeNil(forKey: .retentionDays) ? nil : try container.decode(Int.self, forKey: .retentionDays))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(self.name, forKey: .name)
+        try container.encodeIfPresent(self.invitePolicy, forKey: .invitePolicy)
+        if case .some(let days) = self.retentionDays {
+            if let days { try container.encode(days, forKey: .retentionDays) } else { try container.encodeNil(forKey: .retentionDays) }
+        }
     }
 }
 

@@ -19,6 +19,7 @@ extension ServerConfiguration {
         ("ALLOWED_ORIGINS", "browser origins allowed on /ws, comma-separated, or *\n(default: the origin of PUBLIC_URL)"),
         ("WS_QUEUE_LIMIT", "events that may wait for one WebSocket reader before it\nis disconnected (default 1024)"),
         ("PRESENCE_GRACE", "seconds a user stays online after their last WebSocket\nclosed, 0-300 (default 10)"),
+        ("RETENTION_DAYS", "erase messages older than this many days, 1-36500 (default:\nunset, keep forever); a group may set a shorter one"),
     ]
 
     /// The settings as `--help` lists them, aligned, one per line (continuations indented).
@@ -119,6 +120,12 @@ extension ServerConfiguration {
                 throw ConfigurationError("PRESENCE_GRACE must be a number of seconds from 0 to 300 (got \"\(grace)\")")
             }
             configuration.presenceGrace = seconds
+        }
+        if let days = value("RETENTION_DAYS"), !days.isEmpty {
+            guard let number = Int(days), Validation.retentionDaysRange.contains(number) else {
+                throw ConfigurationError("RETENTION_DAYS must be a number of days from 1 to 36500, or unset to keep all (got \"\(days)\")")
+            }
+            configuration.retentionDays = number
         }
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {

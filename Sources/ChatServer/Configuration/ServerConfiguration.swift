@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     public var outboundQueueLimit = 1024
     /// How long a user stays online after their last WebSocket closed, so that a quick reconnect is not a flap.
     public var presenceGrace: TimeInterval = 10
+    /// Days after which messages are erased (`RETENTION_DAYS`); `nil` keeps them forever. Groups may shorten it.
+    public var retentionDays: Int?
+    /// How often the retention service looks for expired messages.
+    public var retentionInterval = Duration.seconds(60)
 
     public init() {}
 

@@ -15,11 +15,12 @@ extension ChatService {
         _ = try await self.moderate(.ban(userID: request.userId, reason: reason), in: groupID, by: userID)
     }
 
-    /// Renames the group or changes its invite policy.
+    /// Renames the group, changes its invite policy, or (its owner) its retention, which may only shorten the server's.
     func updateGroup(_ request: UpdateGroupRequest, in groupID: String, by userID: String) async throws -> Group {
         let name = try request.name.map(Validation.groupName)
-        guard case .updated(let group) = try await self.moderate(.update(name: name, invitePolicy: request.invitePolicy), in: groupID, by: userID)
-        else { throw ChatError.internal() }
+        let retention = try request.retentionDays.map { try $0.map { try Validation.retentionDays($0, serverLimit: self.retentionDays) } }
+        let change = ModerationChange.update(name: name, invitePolicy: request.invitePolicy, retentionDays: retention)
+        guard case .updated(let group) = try await self.moderate(change, in: groupID, by: userID) else { throw ChatError.internal() }
         return group
     }
 

@@ -14,6 +14,8 @@ public struct ChatService: Sendable {
     let metrics: ServerMetrics
     /// The base of invite URLs, without a trailing slash.
     let publicBase: PublicURL
+    /// `RETENTION_DAYS`: the server's retention, which a group may only shorten; `nil` keeps messages forever.
+    var retentionDays: Int? = nil
 
     var publicURL: String { self.publicBase.value }
 
@@ -100,7 +102,8 @@ public struct ChatService: Sendable {
     /// A group with its members; 404 for a non-member.
     func groupDetail(id: String, as userID: String) async throws -> GroupDetail {
         let group = try await self.memberGroup(id: id, as: userID)
-        return GroupDetail(group: group, members: try await self.repository.members(of: id))
+        let oldest = try await self.repository.oldestSeq(in: id) ?? group.lastSeq + 1
+        return GroupDetail(group: group, members: try await self.repository.members(of: id), oldestSeq: oldest)
     }
 
     // MARK: Invites

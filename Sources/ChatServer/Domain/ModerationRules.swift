@@ -8,7 +8,16 @@ enum ModerationRules {
         guard role.canManageInvites else { throw ChatError.notGroupAdmin }
     }
 
-    /// Roles, transfers and deleting the group: the owner only.
+    /// The group with the settings given applied, or `nil` when none of them changes it.
+    static func settings(of group: Group, name: String?, invitePolicy: InvitePolicy?, retentionDays: Int??) -> Group? {
+        var changed = group
+        changed.name = name ?? group.name
+        changed.invitePolicy = invitePolicy ?? group.invitePolicy
+        if let retentionDays { changed.retentionDays = retentionDays }
+        return changed == group ? nil : changed
+    }
+
+    /// Roles, transfers, retention and deleting the group: the owner only.
     static func requireOwner(_ role: GroupRole) throws {
         guard role == .owner else { throw ChatError.notOwner }
     }

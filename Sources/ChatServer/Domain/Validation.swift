@@ -27,6 +27,21 @@ enum Validation {
         try trimmedName(raw, max: displayNameMax, field: "displayName", code: "invalid_display_name")
     }
 
+    /// Days of retention a server or a group may set.
+    static let retentionDaysRange: ClosedRange<Int> = 1...36500
+
+    /// A group's retention: within ``retentionDaysRange``, and no longer than the server's (`serverLimit`).
+    static func retentionDays(_ days: Int, serverLimit: Int?) throws -> Int {
+        guard retentionDaysRange.contains(days) else {
+            let most = retentionDaysRange.upperBound
+            throw ChatError.invalid("invalid_retention", "retentionDays must be from 1 to \(most), or null for the server's.")
+        }
+        if let serverLimit, days > serverLimit {
+            throw ChatError.invalid("invalid_retention", "retentionDays may only shorten the server's retention of \(serverLimit) days.")
+        }
+        return days
+    }
+
     /// A group name: trimmed, 1–100 characters, no control characters.
     static func groupName(_ raw: String) throws -> String {
         try trimmedName(raw, max: groupNameMax, field: "name", code: "invalid_group_name")

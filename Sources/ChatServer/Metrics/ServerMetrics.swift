@@ -9,6 +9,7 @@ public final class ServerMetrics: Sendable {
     private let connections: Gauge
     private let fanOut: DurationHistogram
     private let deliveries: Counter
+    private let purged: Counter
 
     static let requestBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
@@ -46,6 +47,15 @@ public final class ServerMetrics: Sendable {
             ),
             labels: []
         )
+        self.purged = self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "chat",
+                metricName: "messages_purged",
+                unitName: "total",
+                helpText: "Messages erased because they outlived their retention."
+            ),
+            labels: []
+        )
     }
 
     /// One HTTP request, by route pattern (not the raw path, which would make unbounded labels).
@@ -63,6 +73,7 @@ public final class ServerMetrics: Sendable {
     }
 
     func messageStored() { self.messages.increment() }
+    func messagesPurged(_ count: Int) { self.purged.increment(by: Int64(count)) }
     func connectionOpened() { self.connections.increment() }
     func connectionClosed() { self.connections.decrement() }
 

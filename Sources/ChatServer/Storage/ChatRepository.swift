@@ -104,6 +104,20 @@ public protocol ChatRepository: Sendable {
     func expirePresence(at date: Date) async throws -> [PresenceUpdate]
     /// The ids of the groups the user belongs to.
     func groupIDs(of userID: String) async throws -> [String]
+
+    // MARK: Search
+    /// Up to `limit` live messages of the user's groups (of `groupID` alone if given) that match `query`, newest
+    /// first, older than `cursor`. `query` can match (it has a required term).
+    func search(_ query: SearchQuery, userID: String, groupID: String?, before cursor: SearchCursor?, limit: Int) async throws -> [SearchResult]
+
+    // MARK: Retention
+    /// The groups whose messages expire, each with its retention: the shorter of its own and `serverDays`.
+    func retentionPolicies(serverDays: Int?) async throws -> [GroupRetention]
+    /// Erases up to `limit` of the group's oldest messages, those created before `cutoff`, with their reactions and
+    /// search entries, in one short transaction; returns how many. `seq`, `rev` and the rest stay as they are.
+    func purgeMessages(in groupID: String, before cutoff: Date, limit: Int) async throws -> Int
+    /// The `seq` of the group's oldest message still kept, or `nil` when it keeps none.
+    func oldestSeq(in groupID: String) async throws -> Int64?
 }
 
 extension ChatRepository {

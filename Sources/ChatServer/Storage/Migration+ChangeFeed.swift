@@ -50,16 +50,7 @@ extension Migration {
                 SELECT RAISE(ABORT, 'messages.seq and rev must equal the group''s freshly incremented last_seq and last_rev');
             END
             """,
-            """
-            CREATE TRIGGER messages_change_takes_rev BEFORE UPDATE ON messages
-            WHEN NEW.rev IS NOT (SELECT last_rev FROM groups WHERE id = NEW.group_id) OR NEW.rev <= OLD.rev
-                OR NEW.group_id IS NOT OLD.group_id OR NEW.seq IS NOT OLD.seq OR NEW.id IS NOT OLD.id
-                OR NEW.sender_id IS NOT OLD.sender_id OR NEW.created_at IS NOT OLD.created_at OR NEW.created_rev IS NOT OLD.created_rev
-                OR (OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NOT OLD.deleted_at)
-            BEGIN
-                SELECT RAISE(ABORT, 'a change to a message takes the group''s next rev, and its identity never changes');
-            END
-            """,
+            sqliteChangeTakesRev(),
             """
             CREATE TABLE reactions (
                 group_id TEXT NOT NULL,
@@ -180,4 +171,22 @@ extension Migration {
             "CREATE INDEX presence_by_expiry ON presence (expires_at)",
         ]
     )
+}
+
+extension Migration {
+    /// SQLite: a message's change takes the group's next rev, and its identity (with the columns `alsoFixed`) never
+    /// changes. Named, because a later migration sets it aside to fill in a new column and puts it back, stricter.
+    static func sqliteChangeTakesRev(alsoFixed: [String] = []) -> String {
+        let fixed = alsoFixed.map { " OR NEW.\($0) IS NOT OLD.\($0)" }.joined()
+        return """
+            CREATE TRIGGER messages_change_takes_rev BEFORE UPDATE ON messages
+            WHEN NEW.rev IS NOT (SELECT last_rev FROM groups WHERE id = NEW.group_id) OR NEW.rev <= OLD.rev
+                OR NEW.group_id IS NOT OLD.group_id OR NEW.seq IS NOT OLD.seq OR NEW.id IS NOT OLD.id
+                OR NEW.sender_id IS NOT OLD.sender_id OR NEW.created_at IS NOT OLD.created_at OR NEW.created_rev IS NOT OLD.created_rev
+                OR (OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NOT OLD.deleted_at)\(fixed)
+            BEGIN
+                SELECT RAISE(ABORT, 'a change to a message takes the group''s next rev, and its identity never changes');
+            END
+            """
+    }
 }

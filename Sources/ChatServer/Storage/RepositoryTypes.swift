@@ -140,7 +140,8 @@ public enum ModerationChange: Sendable, Hashable {
     case unban(userID: String)
     case setRole(userID: String, role: GroupRole)
     case transfer(userID: String)
-    case update(name: String?, invitePolicy: InvitePolicy?)
+    /// `retentionDays`: `nil` leaves it, `.some(nil)` clears it (the server's applies).
+    case update(name: String?, invitePolicy: InvitePolicy?, retentionDays: Int?? = nil)
     case delete
     case approve(requestID: String)
     case deny(requestID: String)
@@ -156,4 +157,44 @@ public enum ModerationOutcome: Sendable, Hashable {
     case updated(Group)
     /// A join request, decided.
     case decided(JoinRequest)
+}
+
+/// Where a search page ends, in the backend's newest-first order: `key` is the search index's key of the message
+/// on SQLite, its creation time on PostgreSQL; the group and `seq` break ties.
+public struct SearchCursor: Sendable, Hashable {
+    public var key: Int64
+    public var groupID: String
+    public var seq: Int64
+}
+
+/// A message that a search found, and the cursor that pages past it.
+public struct SearchResult: Sendable, Hashable {
+    public var message: Message
+    public var cursor: SearchCursor
+}
+
+/// A group whose messages expire after `days`.
+public struct GroupRetention: Sendable, Hashable {
+    public var groupID: String
+    public var days: Int
+
+    /// The retention of a group with its own (`group`) and the server's (`server`): the shorter one, if any.
+    static func effective(group: Int?, server: Int?) -> Int? {
+        switch (group, server) {
+        case (let group?, let server?): min(group, server)
+        case (let days?, nil), (nil, let days?): days
+        case (nil, nil): nil
+        }
+    }
+}
+
+/// The messages a purge may erase, among a group's oldest (ascending `seq`): the run of those created before
+/// `cutoff`, from the first, as a `seq` range. A message kept stops the run, so history stays one unbroken range.
+enum PurgeRange {
+    static func expired(_ oldest: [(seq: Int64, createdAt: Int64)], before cutoff: Date) -> ClosedRange<Int64>? {
+        let limit = Timestamp.milliseconds(cutoff)
+        let run = oldest.prefix { $0.createdAt < limit }
+        guard let first = run.first, let last = run.last else { return nil }
+        return first.seq...last.seq
+    }
 }

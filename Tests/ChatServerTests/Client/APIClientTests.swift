@@ -28,6 +28,11 @@ struct APIClientTests {
             #expect(try await annAPI.messages(groupID: group.id).messages == [sent])
             for index in 2...5 { _ = try await bob.sendMessage(groupID: group.id, text: "m\(index)", clientID: nil) }
             #expect(try await annAPI.catchUp(groupID: group.id, after: 1, pageSize: 2).map(\.seq) == [2, 3, 4, 5])
+            let found = try await annAPI.search("hello -nothing", groupID: group.id)
+            #expect(found.hits.map(\.message.id) == [sent.id] && found.hits[0].highlights == [TextRange(start: 0, length: 5)])
+            let first = try await annAPI.search("m*", limit: 2)
+            #expect(first.hits.map(\.message.seq) == [5, 4])
+            #expect(try await annAPI.search("m*", cursor: first.nextCursor, limit: 2).hits.map(\.message.seq) == [3, 2])
             try await annAPI.revokeInvite(groupID: group.id, inviteID: invite.id)
             #expect(try await annAPI.invites(groupID: group.id).isEmpty)
         }

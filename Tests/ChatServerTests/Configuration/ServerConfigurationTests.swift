@@ -49,6 +49,7 @@ struct ServerConfigurationTests {
         let cases: [(String, String)] = [
             ("PORT", "eighty"), ("PORT", "70000"), ("HOST", " "), ("JWT_SECRET", "too-short"), ("PUBLIC_URL", "ftp://x"),
             ("LOG_LEVEL", "loud"), ("BCRYPT_COST", "4"), ("DATABASE_URL", "file.db"), ("PRESENCE_GRACE", "301"), ("PRESENCE_GRACE", "soon"),
+            ("RETENTION_DAYS", "0"), ("RETENTION_DAYS", "a week"), ("RETENTION_DAYS", "36501"),
         ]
         for (name, value) in cases {
             #expect {
@@ -66,7 +67,7 @@ struct ServerConfigurationTests {
             names == [
                 "PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST", "RATE_LIMITS", "RATE_LIMIT_AUTH_IP",
                 "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS", "WS_QUEUE_LIMIT",
-                "PRESENCE_GRACE",
+                "PRESENCE_GRACE", "RETENTION_DAYS",
             ]
         )
     }

@@ -34,6 +34,7 @@ enum OldDatabase {
         #expect(messages.allSatisfy { !$0.deleted && $0.reactions.isEmpty && $0.replyTo == nil && $0.editedAt == nil })
         let group = try #require(try await repository.group(id: "g", as: "bob"))
         #expect((group.lastSeq, group.rev, group.readSeq, group.unreadCount) == (3, 3, 0, 3))
+        #expect(try await SearchContract.ids(repository, "old", as: "bob") == ["m3", "m2", "m1"])
         let edited = try await repository.editMessage(MessageEdit(groupID: "g", messageID: "m2", editorID: "ann", text: "new 2", at: Date()))
         #expect(edited.message.rev == 4)
         let next = try await repository.appendMessage(
@@ -42,6 +43,8 @@ enum OldDatabase {
         #expect((next.message.seq, next.message.rev) == (4, 5))
         let changes = try await repository.changes(in: "g", since: 3, limit: 10)
         #expect(changes.messages.map(\.id) == ["m2", "m4"])
+        #expect(try await SearchContract.ids(repository, "old", as: "bob") == ["m3", "m1"])
+        #expect(try await SearchContract.ids(repository, "new", as: "bob") == ["m4", "m2"])
     }
 }
 

@@ -2,6 +2,7 @@ import ChatCore
 import ChatTestSupport
 import Foundation
 import Logging
+import SQLiteNIO
 import Synchronization
 import Testing
 
@@ -252,6 +253,35 @@ struct SQLiteContractTests {
     @Test("membership changes in the change feed") func memberFeed() async throws {
         try await Backend.sqlite.withRepository { repository, _ in try await ModerationContract.memberFeed(repository) }
     }
+    @Test("search: words, phrases, prefixes, exclusions, other scripts, only the caller's groups, paged") func searchSyntax() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await SearchContract.syntax(repository) }
+    }
+    @Test("search follows edits, deletions and a deleted group") func searchChanges() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await SearchContract.changes(repository) }
+    }
+    @Test("retention: expired messages erased in batches, history and search consistent, seq and rev kept")
+    func retention() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await RetentionContract.purge(repository) }
+    }
+    @Test("the search index keeps no entry of a message deleted, purged or erased with its group")
+    func searchIndexErased() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in
+            try await SearchContract.changes(repository)
+            try await RetentionContract.purge(repository)
+            let store = try #require(repository as? SQLiteChatRepository).store
+            for word in ["doomed", "words", "word10", "word249"] {
+                let entries = try await store.read { connection in
+                    try await connection.rows("SELECT count(*) AS n FROM message_search WHERE message_search MATCH ?", [.text(word)])
+                        .first?.int("n")
+                }
+                #expect(entries == 0, "\(word)")
+            }
+            let kept = try await store.read { connection in
+                try await connection.rows("SELECT count(*) AS n FROM message_search WHERE message_search MATCH 'word300'").first?.int("n")
+            }
+            #expect(kept == 1)
+        }
+    }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
     }
@@ -295,6 +325,16 @@ struct PostgresContractTests {
     }
     @Test("membership changes in the change feed") func memberFeed() async throws {
         try await Backend.postgres.withRepository { repository, _ in try await ModerationContract.memberFeed(repository) }
+    }
+    @Test("search: words, phrases, prefixes, exclusions, other scripts, only the caller's groups, paged") func searchSyntax() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await SearchContract.syntax(repository) }
+    }
+    @Test("search follows edits, deletions and a deleted group") func searchChanges() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await SearchContract.changes(repository) }
+    }
+    @Test("retention: expired messages erased in batches, history and search consistent, seq and rev kept")
+    func retention() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await RetentionContract.purge(repository) }
     }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }

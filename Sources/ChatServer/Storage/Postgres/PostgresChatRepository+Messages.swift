@@ -126,18 +126,20 @@ extension PostgresChatRepository {
     /// is a snapshot), then each kind of change.
     func changes(in groupID: String, since: Int64, limit: Int) async throws -> ChangePage {
         try await self.store.read { connection in
-            var found: (String, Int64, String, Int64, Int64, Int64, Int64)?
+            var found: (String, Int64, String, Int64, Int64, Int64, Int64, Int32?)?
             for try await row in try await connection.query(
                 """
                 SELECT g.name, g.created_at, g.invite_policy, g.last_seq, g.last_rev, g.settings_rev,
-                    (SELECT count(*) FROM memberships c WHERE c.group_id = g.id)
+                    (SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.retention_days
                 FROM groups g WHERE g.id = \(groupID)
                 """,
                 logger: self.logger
-            ).decode((String, Int64, String, Int64, Int64, Int64, Int64).self) {
+            ).decode((String, Int64, String, Int64, Int64, Int64, Int64, Int32?).self) {
                 found = row
             }
-            guard let (name, created, policy, lastSeq, groupRev, settingsRev, memberCount) = found else { throw ChatError.groupNotFound }
+            guard let (name, created, policy, lastSeq, groupRev, settingsRev, memberCount, retention) = found else {
+                throw ChatError.groupNotFound
+            }
             guard since <= groupRev else { throw ChatError.sinceAhead(groupRev) }
             let lowest = ChangeFeed.lowestNewSeq(lastSeq: lastSeq, groupRev: groupRev, since: since)
             var feed = ChangeFeed()
@@ -186,7 +188,8 @@ extension PostgresChatRepository {
                     name: name,
                     createdAt: Date(milliseconds: created),
                     memberCount: Int(memberCount),
-                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members
+                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members,
+                    retentionDays: retention.map(Int.init)
                 )
                 feed.settings = (info, settingsRev)
             }

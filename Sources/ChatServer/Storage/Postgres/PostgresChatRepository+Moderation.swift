@@ -29,7 +29,8 @@ extension PostgresChatRepository {
                 case .unban(let userID): try await step.unban(userID)
                 case .setRole(let userID, let role): try await step.setRole(userID, role)
                 case .transfer(let userID): try await step.transfer(to: userID)
-                case .update(let name, let invitePolicy): try await step.update(name: name, invitePolicy: invitePolicy)
+                case .update(let name, let invitePolicy, let retentionDays):
+                    try await step.update(name: name, invitePolicy: invitePolicy, retentionDays: retentionDays)
                 case .delete: try await step.delete()
                 case .approve(let requestID): try await step.decide(requestID, approve: true)
                 case .deny(let requestID): try await step.decide(requestID, approve: false)
@@ -82,19 +83,20 @@ extension PostgresChatRepository {
 extension PostgresChatRepository {
     /// The group's own fields.
     func groupInfo(id: String) async throws -> GroupInfo? {
-        for try await (name, created, policy, count) in try await self.store.client.query(
+        for try await (name, created, policy, count, retention) in try await self.store.client.query(
             """
-            SELECT g.name, g.created_at, g.invite_policy, (SELECT count(*) FROM memberships c WHERE c.group_id = g.id)
+            SELECT g.name, g.created_at, g.invite_policy, (SELECT count(*) FROM memberships c WHERE c.group_id = g.id), g.retention_days
             FROM groups g WHERE g.id = \(id)
             """,
             logger: self.logger
-        ).decode((String, Int64, String, Int64).self) {
+        ).decode((String, Int64, String, Int64, Int32?).self) {
             return GroupInfo(
                 id: id,
                 name: name,
                 createdAt: Date(milliseconds: created),
                 memberCount: Int(count),
-                invitePolicy: InvitePolicy(rawValue: policy) ?? .members
+                invitePolicy: InvitePolicy(rawValue: policy) ?? .members,
+                retentionDays: retention.map(Int.init)
             )
         }
         return nil
@@ -216,20 +218,25 @@ private struct PostgresModeration {
         return .done
     }
 
-    mutating func update(name: String?, invitePolicy: InvitePolicy?) async throws -> ModerationOutcome {
+    mutating func update(name: String?, invitePolicy: InvitePolicy?, retentionDays: Int??) async throws -> ModerationOutcome {
         try ModerationRules.requireManager(self.actor)
+        if retentionDays != nil { try ModerationRules.requireOwner(self.actor) }
         guard var group = try await PostgresSQL.group(id: self.groupID, as: self.actorID, on: self.connection, logger: self.logger) else {
             throw ChatError.groupNotFound
         }
-        guard (name.map { $0 != group.name } ?? false) || (invitePolicy.map { $0 != group.invitePolicy } ?? false) else {
+        guard let changed = ModerationRules.settings(of: group, name: name, invitePolicy: invitePolicy, retentionDays: retentionDays) else {
             return .updated(group)
         }
         let rev = try await PostgresSQL.takeRev(self.groupID, on: self.connection, logger: self.logger)
-        group.name = name ?? group.name
-        group.invitePolicy = invitePolicy ?? group.invitePolicy
+        group = changed
         group.rev = rev
+        let retention = group.retentionDays.map(Int32.init)
         try await self.connection.query(
-            "UPDATE groups SET name = \(group.name), invite_policy = \(group.invitePolicy.rawValue), settings_rev = \(rev) WHERE id = \(self.groupID)",
+            """
+            UPDATE groups SET name = \(group.name), invite_policy = \(group.invitePolicy.rawValue), retention_days = \(retention),
+                settings_rev = \(rev)
+            WHERE id = \(self.groupID)
+            """,
             logger: self.logger
         )
         try await self.announce(.groupUpdated(group.info, rev: rev))

@@ -12,7 +12,8 @@ enum PostgresSQL {
         SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, g.invite_policy, m.role, m.read_seq,
             (SELECT count(*) FROM memberships c WHERE c.group_id = g.id),
             (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.read_seq
-                AND x.sender_id <> m.user_id AND x.deleted_at IS NULL)
+                AND x.sender_id <> m.user_id AND x.deleted_at IS NULL),
+            g.retention_days
         FROM memberships m JOIN groups g ON g.id = m.group_id
         """
 
@@ -37,8 +38,8 @@ enum PostgresSQL {
     static func groups(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Group] {
         var groups: [Group] = []
         let rows = try await connection.query(query, logger: logger)
-        for try await (id, name, created, lastSeq, rev, policy, role, readSeq, count, unread) in rows.decode(
-            (String, String, Int64, Int64, Int64, String, String, Int64, Int64, Int64).self
+        for try await (id, name, created, lastSeq, rev, policy, role, readSeq, count, unread, retention) in rows.decode(
+            (String, String, Int64, Int64, Int64, String, String, Int64, Int64, Int64, Int32?).self
         ) {
             groups.append(
                 Group(
@@ -51,7 +52,8 @@ enum PostgresSQL {
                     rev: rev,
                     readSeq: readSeq,
                     unreadCount: Int(unread),
-                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members
+                    invitePolicy: InvitePolicy(rawValue: policy) ?? .members,
+                    retentionDays: retention.map(Int.init)
                 )
             )
         }

@@ -78,12 +78,12 @@ extension SQLiteChatRepository {
     /// A reply's columns are named only when there is one: SQLiteNIO prepares each statement afresh, and every
     /// column costs in the prepare.
     private static let insertMessage = """
-        INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at, search_rowid)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, \(SQLiteSQL.nextSearchRowid))
         """
     private static let insertReply = """
-        INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at, reply_to_id, reply_to_seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at, reply_to_id, reply_to_seq, search_rowid)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(SQLiteSQL.nextSearchRowid))
         """
 
     /// The message a draft answers: one of the same group, or `invalid_reply_to`.
@@ -139,7 +139,7 @@ extension SQLiteChatRepository {
             guard
                 let row = try await connection.rows(
                     """
-                    SELECT g.id, g.name, g.created_at, g.invite_policy, g.last_seq, g.last_rev, g.settings_rev,
+                    SELECT g.id, g.name, g.created_at, g.invite_policy, g.retention_days, g.last_seq, g.last_rev, g.settings_rev,
                         (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count
                     FROM groups g WHERE g.id = ?
                     """,
@@ -190,7 +190,8 @@ extension SQLiteChatRepository {
                     name: try row.text("name"),
                     createdAt: try row.date("created_at"),
                     memberCount: try row.int("member_count"),
-                    invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members
+                    invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members,
+                    retentionDays: row.optionalInt("retention_days")
                 )
                 feed.settings = (info, settingsRev)
             }

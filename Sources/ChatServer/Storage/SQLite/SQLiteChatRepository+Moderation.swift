@@ -15,7 +15,8 @@ extension SQLiteChatRepository {
             case .unban(let userID): return try await step.unban(userID)
             case .setRole(let userID, let role): return try await step.setRole(userID, role)
             case .transfer(let userID): return try await step.transfer(to: userID)
-            case .update(let name, let invitePolicy): return try await step.update(name: name, invitePolicy: invitePolicy)
+            case .update(let name, let invitePolicy, let retentionDays):
+                return try await step.update(name: name, invitePolicy: invitePolicy, retentionDays: retentionDays)
             case .delete: return try await step.delete()
             case .approve(let requestID): return try await step.decide(requestID, approve: true)
             case .deny(let requestID): return try await step.decide(requestID, approve: false)
@@ -136,19 +137,22 @@ private struct SQLiteModeration {
         return .done
     }
 
-    func update(name: String?, invitePolicy: InvitePolicy?) async throws -> ModerationOutcome {
+    func update(name: String?, invitePolicy: InvitePolicy?, retentionDays: Int??) async throws -> ModerationOutcome {
         try ModerationRules.requireManager(self.actor)
+        if retentionDays != nil { try ModerationRules.requireOwner(self.actor) }
         guard var group = try await SQLiteSQL.group(id: self.groupID, as: self.actorID, on: self.connection) else { throw ChatError.groupNotFound }
-        guard (name.map { $0 != group.name } ?? false) || (invitePolicy.map { $0 != group.invitePolicy } ?? false) else {
+        guard let changed = ModerationRules.settings(of: group, name: name, invitePolicy: invitePolicy, retentionDays: retentionDays) else {
             return .updated(group)
         }
         let rev = try await SQLiteSQL.takeRev(self.groupID, on: self.connection)
-        group.name = name ?? group.name
-        group.invitePolicy = invitePolicy ?? group.invitePolicy
+        group = changed
         group.rev = rev
         _ = try await self.connection.query(
-            "UPDATE groups SET name = ?, invite_policy = ?, settings_rev = ? WHERE id = ?",
-            [.text(group.name), .text(group.invitePolicy.rawValue), .integer(Int(rev)), .text(self.groupID)]
+            "UPDATE groups SET name = ?, invite_policy = ?, retention_days = ?, settings_rev = ? WHERE id = ?",
+            [
+                .text(group.name), .text(group.invitePolicy.rawValue), group.retentionDays.map(SQLiteData.integer) ?? .null, .integer(Int(rev)),
+                .text(self.groupID),
+            ]
         )
         self.transaction.emit(.groupUpdated(group.info, rev: rev))
         return .updated(group)

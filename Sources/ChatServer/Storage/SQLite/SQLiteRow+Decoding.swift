@@ -23,6 +23,10 @@ extension SQLiteRow {
     }
 
     /// The millisecond timestamp in column `name`, as a date.
+    func optionalInt(_ name: String) -> Int? {
+        self.column(name)?.integer
+    }
+
     func date(_ name: String) throws -> Date {
         Timestamp.date(milliseconds: Int64(try self.int(name)))
     }

@@ -9,7 +9,7 @@ enum SQLiteSQL {
     /// The caller's groups; binds the caller's id. The unread count is a range scan of the primary key from
     /// the read marker.
     static let groupSelect = """
-        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, g.invite_policy, m.role, m.read_seq,
+        SELECT g.id, g.name, g.created_at, g.last_seq, g.last_rev, g.invite_policy, g.retention_days, m.role, m.read_seq,
             (SELECT count(*) FROM memberships c WHERE c.group_id = g.id) AS member_count,
             (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.read_seq
                 AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread_count
@@ -17,11 +17,15 @@ enum SQLiteSQL {
         WHERE m.user_id = ?
         """
 
-    static let messageSelect = """
-        SELECT m.id, m.group_id, m.seq, m.rev, m.created_rev, m.sender_id, u.display_name, m.text, m.client_id, m.created_at,
+    /// A new message's key in the search index: the next after the largest in use (an index lookup).
+    static let nextSearchRowid = "(SELECT coalesce(max(search_rowid), 0) + 1 FROM messages)"
+
+    static let messageColumns = """
+        m.id, m.group_id, m.seq, m.rev, m.created_rev, m.sender_id, u.display_name, m.text, m.client_id, m.created_at,
             m.edited_at, m.deleted_at, m.reply_to_id, m.reply_to_seq
-        FROM messages m JOIN users u ON u.id = m.sender_id
         """
+
+    static let messageSelect = "SELECT \(messageColumns) FROM messages m JOIN users u ON u.id = m.sender_id"
 
     /// The change feed's messages created after `since` (binds: group, lowest seq, since, limit): see ``ChangeFeed``.
     static let newMessages = """
@@ -58,7 +62,8 @@ enum SQLiteSQL {
             rev: Int64(try row.int("last_rev")),
             readSeq: Int64(try row.int("read_seq")),
             unreadCount: try row.int("unread_count"),
-            invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members
+            invitePolicy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members,
+            retentionDays: row.optionalInt("retention_days")
         )
     }
 

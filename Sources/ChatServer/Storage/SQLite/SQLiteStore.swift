@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Logging
 import NIOPosix
@@ -60,6 +61,7 @@ final class SQLiteStore: Sendable {
             for pragma in ["PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA secure_delete = ON"] {
                 _ = try await writer.query(pragma)
             }
+            try await writer.installSearchFunction()
             try await SQLiteMigrator(connection: writer, logger: logger).migrate(Migration.all)
             var readers: [SQLiteConnection] = []
             if case .file = location {
@@ -116,6 +118,18 @@ final class SQLiteStore: Sendable {
             try? await connection.close()
         }
         try? await self.threadPool.shutdownGracefully()
+    }
+}
+
+extension SQLiteConnection {
+    /// Installs `chat_search_text(text)`, which the search triggers call (see ``Migration/search``). A connection
+    /// that writes messages without it fails with "no such function", never with a silently stale index.
+    package func installSearchFunction() async throws {
+        let function = SQLiteCustomFunction("chat_search_text", argumentCount: 1, pure: true, indirect: true) { values in
+            guard case .text(let text) = values.first else { return nil as String? }
+            return SearchText.indexable(text)
+        }
+        try await self.install(customFunction: function)
     }
 }
 
