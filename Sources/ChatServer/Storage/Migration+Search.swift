@@ -11,7 +11,8 @@ extension Migration {
     /// connection of chat-server installs. Existing messages are numbered by creation time and indexed here.
     ///
     /// PostgreSQL: a generated `tsvector` column (the `simple` configuration, so that words are found as typed)
-    /// with a GIN index; the database computes it on every insert and edit, and for existing rows here.
+    /// with a GIN index; the database computes it on every insert and edit, and for existing rows here. An index on
+    /// the creation time lets the planner stop after a page for common words instead of sorting every match.
     static let search = Migration(
         name: "0007_search",
         sqlite: [
@@ -68,6 +69,8 @@ extension Migration {
             ) STORED
             """,
             "CREATE INDEX messages_search ON messages USING gin (search)",
+            // Newest first without sorting every match: for a common word the planner walks this backwards.
+            "CREATE INDEX messages_by_time ON messages (created_at, group_id, seq)",
         ]
     )
 
