@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Each group is purged in batches of ``batchSize`` oldest messages, one short transaction each, so that a writer
 /// waits for at most one batch. Counts go to the log and to `chat_messages_purged_total`, never content.
 struct RetentionService: Service {
-    static let batchSize = 200
+    static let batchSize = 50
 
     let repository: any ChatRepository
     let serverDays: Int?

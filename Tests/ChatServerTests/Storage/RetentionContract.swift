@@ -28,7 +28,7 @@ enum RetentionContract {
         let both = try await repository.retentionPolicies(serverDays: 1)
         #expect(Set(both) == [GroupRetention(groupID: busy.id, days: 1), GroupRetention(groupID: quiet.id, days: 1)])
 
-        // Two days and 250 seconds later: the first 250 messages expired, in two batches of the service.
+        // Two days and 250 seconds later: the first 250 messages expired, erased in batches by the service.
         let metrics = ServerMetrics()
         let service = RetentionService(
             repository: repository,
