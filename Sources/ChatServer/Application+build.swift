@@ -71,7 +71,8 @@ struct ServerComponents {
 
         let secret = try resolveSecret(configuration, logger: logger)
         let metrics = ServerMetrics()
-        let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger, metrics: metrics)
+        let sessionVersions = SessionVersions()
+        let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger, metrics: metrics, sessions: sessionVersions)
         var storage = try await openStorage(configuration.database, hub: hub, logger: logger)
         let presence = PresenceTracker(
             repository: storage.repository,
@@ -102,15 +103,17 @@ struct ServerComponents {
                 interval: configuration.retentionInterval,
                 clock: clock,
                 metrics: metrics,
-                logger: logger
+                logger: logger,
+                accounts: AccountEraser(repository: storage.repository, clock: clock)
             )
         )
-        let auth = AuthMiddleware(tokens: tokens)
+        let sessions = SessionVerifier(tokens: tokens, versions: sessionVersions, repository: storage.repository)
+        let auth = AuthMiddleware(sessions: sessions)
         let realtime = RealtimeController(
             service: service,
             hub: hub,
             presence: presence,
-            auth: AuthMiddleware(tokens: tokens, acceptsQueryToken: true),
+            auth: AuthMiddleware(sessions: sessions, acceptsQueryToken: true),
             maxFrameSize: configuration.maxFrameSize,
             allowedOrigins: configuration.effectiveAllowedOrigins,
             clock: clock

@@ -60,6 +60,17 @@ public final class ServerProcess: Sendable {
     /// Everything the process has printed so far.
     public var log: String { self.child.stdout }
 
+    /// Waits until the log contains `text`, for at most `timeout`.
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !self.log.contains(text) {
+            guard ContinuousClock.now < deadline, self.child.process.isRunning else {
+                throw ChildProcess.Failure(description: "chat-server never logged \"\(text)\"; its log ends:\n\(self.log.suffix(3000))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Sends `signal` and waits for the process to exit; returns its status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {

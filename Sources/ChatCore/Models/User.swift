@@ -20,6 +20,9 @@ public struct User: Codable, Sendable, Hashable, Identifiable {
     /// The public part of the user that other members see.
     public var summary: UserSummary { UserSummary(id: self.id, displayName: self.displayName) }
 
+    /// The name a deleted account's messages and past memberships show.
+    public static let deletedName = "Deleted user"
+
     private enum CodingKeys: String, CodingKey {
         case id, displayName, email, isGuest, createdAt
     }
@@ -86,5 +89,25 @@ public struct LoginRequest: Codable, Sendable, Hashable {
     public init(email: String, password: String) {
         self.email = email
         self.password = password
+    }
+}
+
+/// `DELETE /me`: an account with an email confirms with its password; a guest account sends nothing.
+public struct DeleteAccountRequest: Codable, Sendable, Hashable {
+    public var password: String?
+
+    public init(password: String? = nil) {
+        self.password = password
+    }
+}
+
+/// `POST /me/password`.
+public struct ChangePasswordRequest: Codable, Sendable, Hashable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
     }
 }

@@ -2,15 +2,25 @@ import ChatCore
 import Foundation
 import JWTKit
 
-/// The claims of a session token: the user id, when it was issued and when it expires.
+/// The claims of a session token: the user id, when it was issued and when it expires, and the account's token
+/// version when it was issued (absent in tokens from before versions, which count as version 0).
 struct SessionClaims: JWTPayload {
     var sub: SubjectClaim
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
     var nbf: NotBeforeClaim?
+    var ver: Int64?
 
     /// Time checks happen in ``TokenService`` against its injectable clock.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// What a valid token says.
+public struct VerifiedToken: Sendable, Hashable {
+    public var userID: String
+    public var expiresAt: Date
+    /// The account's token version when the token was issued; raising it ends the token.
+    public var version: Int64
 }
 
 /// Issues and checks the HS256 session tokens. The algorithm is pinned: any other `alg` is refused.
@@ -31,17 +41,18 @@ public struct TokenService: Sendable {
         self.clock = clock
     }
 
-    /// A new token for `userID`.
-    public func issue(for userID: String) async throws -> String {
+    /// A new token for `userID`, valid while the account's token version stays `version`.
+    public func issue(for userID: String, version: Int64 = 0) async throws -> String {
         // NumericDate in whole seconds, which every JWT library reads.
         let now = Date(timeIntervalSince1970: self.clock.now().timeIntervalSince1970.rounded(.down))
         let expiry = now.addingTimeInterval(TimeInterval(self.lifetime.components.seconds))
-        let claims = SessionClaims(sub: .init(value: userID), iat: .init(value: now), exp: .init(value: expiry), nbf: nil)
+        let claims = SessionClaims(sub: .init(value: userID), iat: .init(value: now), exp: .init(value: expiry), nbf: nil, ver: version)
         return try await self.keys.sign(claims)
     }
 
-    /// The user id and expiry in a valid token; anything else throws ``ChatError/invalidToken``.
-    public func verify(_ token: String) async throws -> (userID: String, expiresAt: Date) {
+    /// The user id, expiry and version of a validly signed, unexpired token; anything else throws
+    /// ``ChatError/invalidToken``. Whether the version is still current is ``SessionVerifier``'s question.
+    public func verify(_ token: String) async throws -> VerifiedToken {
         guard Self.headerAlgorithm(of: token) == "HS256" else { throw ChatError.invalidToken }
         let claims: SessionClaims
         do {
@@ -53,7 +64,7 @@ public struct TokenService: Sendable {
         guard claims.exp.value > now, (claims.nbf?.value ?? .distantPast) <= now, !claims.sub.value.isEmpty else {
             throw ChatError.invalidToken
         }
-        return (claims.sub.value, claims.exp.value)
+        return VerifiedToken(userID: claims.sub.value, expiresAt: claims.exp.value, version: claims.ver ?? 0)
     }
 
     /// The `alg` of a compact JWS header, or `nil` when the token is not one.

@@ -1,7 +1,7 @@
 import ChatCore
 import Hummingbird
 
-/// `POST /auth/guest|register|login` and `GET /me`.
+/// `POST /auth/guest|register|login|logout-all`, `GET|DELETE /me` and `POST /me/password`.
 struct AuthController {
     let service: ChatService
     let auth: AuthMiddleware
@@ -13,7 +13,11 @@ struct AuthController {
         routes.post("auth/guest", use: self.guest)
         routes.post("auth/register", use: self.register)
         routes.post("auth/login", use: self.login)
-        routes.group("me").add(middleware: self.auth).get(use: self.me)
+        routes.group("auth/logout-all").add(middleware: self.auth).post(use: self.logoutAll)
+        let me = routes.group("me").add(middleware: self.auth)
+        me.get(use: self.me)
+        me.delete(use: self.deleteAccount)
+        me.post("password", use: self.changePassword)
         return routes
     }
 
@@ -41,5 +45,31 @@ struct AuthController {
 
     @Sendable func me(request: Request, context: ChatRequestContext) async throws -> JSONResponse<User> {
         JSONResponse(value: try await self.service.me(try context.requireUserID()))
+    }
+
+    @Sendable func logoutAll(request: Request, context: ChatRequestContext) async throws -> Response {
+        try await self.service.logoutAll(userID: try context.requireUserID())
+        return Response(status: .noContent)
+    }
+
+    @Sendable func changePassword(request: Request, context: ChatRequestContext) async throws -> JSONResponse<AuthResponse> {
+        let userID = try context.requireUserID()
+        let body = try await request.decodeJSON(ChangePasswordRequest.self, context: context)
+        try self.service.checkPasswordRate(address: self.address(request, context), userID: userID)
+        return JSONResponse(value: try await self.service.changePassword(body, userID: userID))
+    }
+
+    /// The body is optional for a guest account, which has no password to give.
+    @Sendable func deleteAccount(request: Request, context: ChatRequestContext) async throws -> Response {
+        let userID = try context.requireUserID()
+        let body = try await request.decodeJSON(DeleteAccountRequest.self, context: context, emptyAs: "{}")
+        if body.password != nil { try self.service.checkPasswordRate(address: self.address(request, context), userID: userID) }
+        if let error = try await self.service.deleteAccount(body, userID: userID) {
+            context.logger.error(
+                "Account deleted, but erasing its messages stopped; the retention service will finish it",
+                metadata: ["error": "\(error)"]
+            )
+        }
+        return Response(status: .noContent)
     }
 }

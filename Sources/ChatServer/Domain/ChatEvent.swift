@@ -24,6 +24,9 @@ public enum ChatEvent: Sendable, Hashable {
     case read(userID: String, groupID: String, seq: Int64)
     /// A user came online or went offline: for the members of `groupIDs`.
     case presence(PresenceUpdate)
+    /// The account's tokens before `version` ended (a password change, a sign-out everywhere), or all of them
+    /// (`deleted`): every instance stops accepting them and closes the user's sockets that used them.
+    case sessionsEnded(userID: String, version: Int64, deleted: Bool)
 
     /// The group the event belongs to; `nil` for presence, which concerns every group of the user.
     public var groupID: String? {
@@ -34,7 +37,7 @@ public enum ChatEvent: Sendable, Hashable {
             groupID
         case .groupUpdated(let group, _): group.id
         case .joinRequested(let request, _): request.groupId
-        case .presence: nil
+        case .presence, .sessionsEnded: nil
         }
     }
 
@@ -44,7 +47,7 @@ public enum ChatEvent: Sendable, Hashable {
         case .messageCreated(let message), .messageUpdated(let message): message.rev
         case .memberJoined(_, _, _, let rev): rev > 0 ? rev : nil
         case .memberRemoved(_, _, _, let rev), .memberUpdated(_, _, _, let rev), .groupUpdated(_, let rev): rev > 0 ? rev : nil
-        case .groupDeleted, .joinRequested, .joinDenied, .typing, .read, .presence: nil
+        case .groupDeleted, .joinRequested, .joinDenied, .typing, .read, .presence, .sessionsEnded: nil
         }
     }
 
@@ -66,8 +69,15 @@ public enum ChatEvent: Sendable, Hashable {
         case .typing(let groupID, let user): .typing(.init(groupId: groupID, user: user))
         case .read(_, let groupID, let seq): .read(.init(groupId: groupID, seq: seq))
         case .presence(let update): .presence(.init(userId: update.userID, status: update.status, lastSeenAt: update.lastSeenAt))
+        case .sessionsEnded: .error(.init(code: "session_ended", message: Self.sessionEndedMessage))
         }
     }
+}
+
+extension ChatEvent {
+    /// What a socket whose session ended hears before it closes.
+    static let sessionEndedMessage =
+        "This session has ended (the password was changed, every session was signed out, or the account was deleted): sign in again."
 }
 
 /// Receives events after they are durable, in commit order.

@@ -71,7 +71,10 @@ public struct ChatService: Sendable {
             throw ChatError.invalidCredentials
         }
         guard try await self.passwords.verify(request.password, against: credentials.passwordHash) else { throw ChatError.invalidCredentials }
-        return AuthResponse(token: try await self.tokens.issue(for: credentials.user.id), user: credentials.user)
+        return AuthResponse(
+            token: try await self.tokens.issue(for: credentials.user.id, version: credentials.tokenVersion),
+            user: credentials.user
+        )
     }
 
     /// The signed-in user. A token whose user no longer exists is refused like a bad token.

@@ -51,6 +51,13 @@ enum ModerationRules {
         return false
     }
 
+    /// Who takes over a group whose owner's account is deleted (binds the group, after the owner's removal): the
+    /// longest-standing admin, else the longest-standing member.
+    static let successorQuery = """
+        SELECT user_id FROM memberships WHERE group_id = ?
+        ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, joined_at, user_id LIMIT 1
+        """
+
     /// Who may create invites under the group's policy.
     static func createInvite(role: GroupRole, policy: InvitePolicy) throws {
         if policy == .admins, !role.canManageInvites { throw ChatError.invitesAdminsOnly }

@@ -7,6 +7,8 @@ import ServiceLifecycle
 ///
 /// Each group is purged in batches of ``batchSize`` oldest messages, one short transaction each, so that a writer
 /// waits for at most one batch. Counts go to the log and to `chat_messages_purged_total`, never content.
+///
+/// Each round also finishes account deletions that a stop cut short (see ``AccountEraser``).
 struct RetentionService: Service {
     static let batchSize = 50
 
@@ -16,6 +18,7 @@ struct RetentionService: Service {
     let clock: WallClock
     let metrics: ServerMetrics
     let logger: Logger
+    var accounts: AccountEraser? = nil
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -23,6 +26,12 @@ struct RetentionService: Service {
                 _ = try await self.purge()
             } catch {
                 self.logger.error("Retention purge failed; retrying next round", metadata: ["error": "\(error)"])
+            }
+            do {
+                let finished = try await self.accounts?.finishInterrupted() ?? 0
+                if finished > 0 { self.logger.notice("Finished interrupted account deletions", metadata: ["accounts": "\(finished)"]) }
+            } catch {
+                self.logger.error("Finishing account deletions failed; retrying next round", metadata: ["error": "\(error)"])
             }
             // The sleep ends early on a graceful shutdown, which ends the loop.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }

@@ -1,19 +1,21 @@
 import Hummingbird
 
 /// Requires a valid session token: `Authorization: Bearer <jwt>`, or `?token=<jwt>` where `acceptsQueryToken`
-/// (the WebSocket upgrade, since browsers cannot set headers on it). Anything else is a 401.
+/// (the WebSocket upgrade, since browsers cannot set headers on it). Anything else, and a token whose account
+/// ended it (see ``SessionVerifier``), is a 401.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ChatRequestContext
 
-    let tokens: TokenService
+    let sessions: SessionVerifier
     var acceptsQueryToken = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = self.token(in: request) else { throw ChatError.invalidToken }
-        let verified = try await self.tokens.verify(token)
+        let verified = try await self.sessions.verify(token)
         var context = context
         context.userID = verified.userID
         context.tokenExpiresAt = verified.expiresAt
+        context.tokenVersion = verified.version
         context.logger[metadataKey: "user.id"] = .string(verified.userID)
         return try await next(request, context)
     }

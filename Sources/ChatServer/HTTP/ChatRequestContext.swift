@@ -14,6 +14,8 @@ public struct ChatRequestContext: RequestContext, WebSocketRequestContext {
     public var userID: String?
     /// When the caller's token expires.
     public var tokenExpiresAt: Date?
+    /// The account's token version the caller's token carries.
+    public var tokenVersion: Int64?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -41,6 +41,7 @@ final class PostgresListener: Service, Sendable {
         try await cancelWhenGracefulShutdown {
             var lostAt: Date? = Date()
             var attempt = 0
+            var first = true
             while !Task.isCancelled {
                 do {
                     let configuration = try self.store.url.connectionConfiguration(applicationName: self.applicationName)
@@ -49,8 +50,10 @@ final class PostgresListener: Service, Sendable {
                         try await connection.listen(on: FanOutPayload.channel) { notifications in
                             attempt = 0
                             if let since = lostAt {
-                                try await self.recover(since: since.addingTimeInterval(-Self.membershipMargin))
+                                // Sockets may have connected before the first LISTEN: they get what they missed too.
+                                try await self.recover(since: since.addingTimeInterval(-Self.membershipMargin), first: first)
                                 lostAt = nil
+                                first = false
                             }
                             for try await notification in notifications {
                                 await self.handle(notification.payload)
@@ -129,6 +132,9 @@ final class PostgresListener: Service, Sendable {
             let groups: [String]
             if let carried = payload.groups { groups = carried } else { groups = try await self.repository.groupIDs(of: user) }
             return .presence(PresenceUpdate(userID: user, status: status, lastSeenAt: payload.lastSeen.map(Timestamp.date), groupIDs: groups))
+        case "s":
+            guard let version = payload.version else { return nil }
+            return .sessionsEnded(userID: user, version: version, deleted: payload.detail == "deleted")
         default:
             return nil
         }
@@ -142,9 +148,10 @@ final class PostgresListener: Service, Sendable {
     /// users connected here, and each followed group's changes from its newest known rev (less an overlap)
     /// through the change feed, memberships included; a followed group that is gone was deleted. Own events held
     /// for notifications that may never come are dropped first: the catch-up replaces them.
-    private func recover(since: Date) async throws {
+    private func recover(since: Date, first: Bool) async throws {
         self.store.pending.clear()
         let users = self.hub.connectedUsers()
+        try await self.recoverSessions(of: users)
         let known = self.hub.knownCursors()
         if !users.isEmpty {
             let rows = try await self.store.client.query(
@@ -177,7 +184,24 @@ final class PostgresListener: Service, Sendable {
                 since = page.rev
             }
         }
-        self.logger.notice("Recovered the PostgreSQL LISTEN connection", metadata: ["caught_up_messages": "\(delivered)"])
+        let text: Logger.Message = first ? "Listening for the other instances' events" : "Recovered the PostgreSQL LISTEN connection"
+        self.logger.notice(text, metadata: ["caught_up_messages": "\(delivered)"])
+    }
+
+    /// Token versions raised meanwhile were not heard: every account is read again, and the sockets here whose
+    /// sessions ended are closed.
+    private func recoverSessions(of users: [String]) async throws {
+        self.hub.sessions.removeAll()
+        guard !users.isEmpty else { return }
+        let rows = try await self.store.client.query(
+            "SELECT id, token_version, deleted_at IS NOT NULL FROM users WHERE id = ANY(\(users))",
+            logger: self.logger
+        )
+        var ended: [ChatEvent] = []
+        for try await (user, version, deleted) in rows.decode((String, Int64, Bool).self) {
+            ended.append(.sessionsEnded(userID: user, version: version, deleted: deleted))
+        }
+        self.hub.publish(ended)
     }
 
     /// A change-feed page as events, in `rev` order: a message newer than `seq` as new, another as changed; a

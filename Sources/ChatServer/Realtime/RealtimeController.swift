@@ -39,14 +39,14 @@ struct RealtimeController {
     ) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let uri = URI(request.path ?? "/")
         guard uri.path == "/ws" else { return .dontUpgrade }
-        let verified: (userID: String, expiresAt: Date)
+        let verified: VerifiedToken
         do {
             if let origin = request.headerFields[.origin], !self.allows(origin: origin, host: request.authority) {
                 throw ChatError.forbidden("origin_not_allowed", "WebSocket connections from this origin are not allowed (see ALLOWED_ORIGINS).")
             }
             guard let token = AuthMiddleware.token(authorization: request.headerFields[.authorization], query: uri.queryParameters.get("token"))
             else { throw ChatError.invalidToken }
-            verified = try await self.auth.tokens.verify(token)
+            verified = try await self.auth.sessions.verify(token)
         } catch {
             let chatError = error as? ChatError ?? .invalidToken
             try await RejectedUpgrade.write(chatError, on: channel)
@@ -58,8 +58,7 @@ struct RealtimeController {
             try await self.session(
                 inbound: inbound,
                 outbound: outbound,
-                userID: verified.userID,
-                tokenExpiresAt: verified.expiresAt,
+                token: verified,
                 channel: channel,
                 logger: logger
             )
@@ -91,16 +90,22 @@ struct RealtimeController {
     private func session(
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
-        userID: String,
-        tokenExpiresAt: Date,
+        token: VerifiedToken,
         channel: any Channel,
         logger: Logger
     ) async throws {
+        let userID = token.userID
         guard let user = try? await self.service.me(userID) else {
             try await outbound.close(.unknown(4001), reason: "invalid token")
             return
         }
-        let (id, frames) = self.hub.register(userID: userID) { channel.close(promise: nil) }
+        let (id, frames) = self.hub.register(userID: userID, tokenVersion: token.version) { channel.close(promise: nil) }
+        // Checked again once registered: a session ended between the upgrade and now found no socket to close.
+        guard (try? await self.auth.sessions.verifyVersion(of: token)) == true else {
+            self.hub.unregister(id)
+            try await outbound.close(.unknown(RealtimeHub.sessionEndedCode), reason: "session ended")
+            return
+        }
         self.presence.opened(userID)
         defer {
             self.hub.unregister(id)
@@ -120,7 +125,7 @@ struct RealtimeController {
                 }
             }
             // A socket lives no longer than its token: then the client must sign in again.
-            let remaining = tokenExpiresAt.timeIntervalSince(self.clock.now())
+            let remaining = token.expiresAt.timeIntervalSince(self.clock.now())
             group.addTask {
                 try await Task.sleep(for: .milliseconds(Int64(max(0, remaining) * 1000)))
                 self.hub.close(id, code: Self.tokenExpiredCode, reason: "token expired")

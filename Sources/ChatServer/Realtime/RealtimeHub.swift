@@ -26,6 +26,8 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     private struct Connection {
         let userID: String
+        /// The version of the token the socket was opened with.
+        let tokenVersion: Int64
         let continuation: AsyncStream<Outgoing>.Continuation
         /// Called once when the queue overflows; it must close the socket.
         let cutOff: @Sendable () -> Void
@@ -53,9 +55,12 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     public let queueLimit: Int
     private let logger: Logger
     private let metrics: ServerMetrics?
+    /// The token versions the instance checks requests against, told of every version raised.
+    public let sessions: SessionVersions
 
-    public init(queueLimit: Int = 1024, logger: Logger, metrics: ServerMetrics? = nil) {
+    public init(queueLimit: Int = 1024, logger: Logger, metrics: ServerMetrics? = nil, sessions: SessionVersions = SessionVersions()) {
         self.queueLimit = queueLimit
+        self.sessions = sessions
         self.logger = logger
         self.metrics = metrics
         self.state = Mutex(State(queueLimit: queueLimit))
@@ -64,13 +69,17 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Registers a connection of `userID`. It receives the events of groups it is later subscribed to, and every
     /// `member:joined` that makes the user a member, but they are held back until ``ready(_:event:)``.
     /// `cutOff` is called, at most once, if the connection's queue overflows: it must close the socket.
-    public func register(userID: String, cutOff: @escaping @Sendable () -> Void) -> (ConnectionID, AsyncStream<Outgoing>) {
+    public func register(
+        userID: String,
+        tokenVersion: Int64 = 0,
+        cutOff: @escaping @Sendable () -> Void
+    ) -> (ConnectionID, AsyncStream<Outgoing>) {
         // One slot more than the limit, kept for a close.
         let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingOldest(self.queueLimit + 1))
         let id = self.state.withLock { state in
             let id = ConnectionID(raw: state.nextID)
             state.nextID += 1
-            state.connections[id] = Connection(userID: userID, continuation: continuation, cutOff: cutOff)
+            state.connections[id] = Connection(userID: userID, tokenVersion: tokenVersion, continuation: continuation, cutOff: cutOff)
             state.byUser[userID, default: []].insert(id)
             return id
         }
@@ -174,6 +183,10 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     public func deliver(_ events: [ChatEvent]) -> Int {
         var fresh = 0
         for event in events {
+            if case .sessionsEnded(let userID, let version, let deleted) = event {
+                self.endSessions(of: userID, before: version, deleted: deleted, frame: Self.encode(event.serverEvent))
+                continue
+            }
             let start = ContinuousClock.now
             let frame = Self.encode(event.serverEvent)
             let recipients = self.state.withLock { state -> Int? in
@@ -192,6 +205,23 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         self.cutOffOverflowed()
         return fresh
     }
+
+    /// Stops accepting the account's ended tokens here, and closes the sockets opened with them (all of a deleted
+    /// account's), after telling them why.
+    private func endSessions(of userID: String, before version: Int64, deleted: Bool, frame: ByteBuffer) {
+        self.sessions.ended(userID: userID, version: version, deleted: deleted)
+        self.state.withLock { state in
+            for id in state.byUser[userID] ?? [] {
+                guard let connection = state.connections[id], deleted || connection.tokenVersion < version else { continue }
+                Self.enqueue(frame, to: id, in: &state)
+                state.connections[id]?.continuation.yield(.close(code: Self.sessionEndedCode, reason: "session ended"))
+            }
+        }
+        self.cutOffOverflowed()
+    }
+
+    /// The close code of a socket whose token ended: as for an expired token, the client must sign in again.
+    static let sessionEndedCode: UInt16 = 4001
 
     /// Sends one event's frame to the connections it concerns, and keeps the subscriptions in step with the
     /// memberships it changes. Returns how many connections it reached.
@@ -238,6 +268,8 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             targets.subtract(state.byUser[update.userID] ?? [])
         case .typing(let groupID, let user):
             targets = (state.byGroup[groupID] ?? []).subtracting(state.byUser[user.id] ?? [])
+        case .sessionsEnded:
+            targets = []
         }
         for id in targets { Self.enqueue(frame, to: id, in: &state) }
         return targets.count

@@ -15,6 +15,27 @@ public protocol ChatRepository: Sendable {
     /// The account registered with this email (compared without case), with its password hash.
     func credentials(email: String) async throws -> StoredCredentials?
 
+    // MARK: Sessions and account deletion
+
+    /// The account's token version and whether it was deleted; `nil` for an unknown id.
+    func sessionState(of userID: String) async throws -> SessionVersions.State?
+    /// Raises the account's token version, which ends every token issued before, and stores `passwordHash` when
+    /// given, in one transaction announced as `sessionsEnded`. Returns the new version. Throws `invalid_token`
+    /// for an unknown or deleted account.
+    func endSessions(of userID: String, passwordHash: String?) async throws -> Int64
+    /// Marks the account deleted, in one transaction announced as `sessionsEnded`: its name, email and password
+    /// are erased (its id stays, for the messages that name it), every token ends, its presence and pending join
+    /// requests go, and the invites it made are revoked. Its groups and messages are left to ``eraseMessages``
+    /// and ``moderate(_:in:by:at:)`` with `.resign`. Throws `invalid_token` for an unknown or deleted account.
+    func closeAccount(_ userID: String, at date: Date) async throws
+    /// The groups where a deleted account still has a membership, or a message that is not a tombstone.
+    func accountRemnants(of userID: String) async throws -> [String]
+    /// Makes up to `limit` of the user's messages in the group tombstones (text erased, reactions cleared), each
+    /// taking the group's next rev, in one short transaction; returns how many.
+    func eraseMessages(of userID: String, in groupID: String, at date: Date, limit: Int) async throws -> Int
+    /// Up to `limit` deleted accounts with remnants left: deletions cut short by a stop, to finish.
+    func unfinishedAccountDeletions(limit: Int) async throws -> [String]
+
     /// Creates a group with `owner` as its only member and owner, and announces it as `member:joined`.
     func createGroup(id: String, name: String, owner: String, at date: Date) async throws -> Group
     /// The user's groups, most recently active first.

@@ -7,7 +7,7 @@ struct Migration: Sendable {
     let sqlite: [String]
     let postgres: [String]
 
-    static let all: [Migration] = [createUsers, createGroups, createInvites, createMessages, changeFeed, moderation, search, retention]
+    static let all: [Migration] = [createUsers, createGroups, createInvites, createMessages, changeFeed, moderation, search, retention, accounts]
 
     static let createUsers = Migration(
         name: "0001_create_users",

@@ -52,6 +52,8 @@ public struct PresenceUpdate: Sendable, Hashable {
 public struct StoredCredentials: Sendable {
     public var user: User
     public var passwordHash: String
+    /// The account's token version, which its new tokens carry.
+    public var tokenVersion: Int64 = 0
 }
 
 /// An invite about to be stored.
@@ -135,6 +137,9 @@ public enum MessageAppend: Sendable, Hashable {
 public enum ModerationChange: Sendable, Hashable {
     /// The actor leaves.
     case leave
+    /// The actor leaves for good, their account being deleted: an owner's group passes to its longest-standing
+    /// admin, else its longest-standing member, and a group left with no one is deleted.
+    case resign
     case kick(userID: String)
     case ban(userID: String, reason: String?)
     case unban(userID: String)

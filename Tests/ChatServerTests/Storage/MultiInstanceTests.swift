@@ -21,8 +21,14 @@ struct TwoInstances {
         // Both start at once: the migrations' advisory lock keeps them apart.
         async let a = ServerProcess.start(in: directory, environment: environment)
         async let b = ServerProcess.start(in: directory, environment: environment)
-        return TwoInstances(a: try await a, b: try await b, database: database, directory: directory)
+        let servers = TwoInstances(a: try await a, b: try await b, database: database, directory: directory)
+        // Serving starts before the first LISTEN: a test that needs notifications waits for it.
+        try await servers.a.waitForLog(Self.listening)
+        try await servers.b.waitForLog(Self.listening)
+        return servers
     }
+
+    static let listening = "Listening for the other instances' events"
 
     /// The instance id a server logged at start.
     static func instanceID(of server: ServerProcess) throws -> String {
@@ -245,6 +251,38 @@ struct MultiInstanceTests {
         let welcome = try await annA.sendMessage(groupID: group.id, text: "welcome Dan", clientID: nil)
         #expect(try await danOnB.inbox.first { $0.message } == welcome)
         for probe in [bobOnB, carolOnB, danOnB] { await probe.close() }
+        try await servers.stop()
+    }
+
+    @Test("sessions ended on one instance end on the other: its sockets close and the tokens it had accepted get 401")
+    func sessionsCrossInstance() async throws {
+        let directory = try TemporaryDirectory()
+        let servers = try await TwoInstances.start(in: directory.url)
+        let shared = try await servers.sharedGroup("Sessions")
+        let (onA, onB, ann, bob) = (shared.onA, shared.onB, shared.owner, shared.member)
+        // B has accepted both tokens (and cached their versions) and holds their sockets.
+        _ = try await onB.authenticated(ann.token).me()
+        _ = try await onB.authenticated(bob.token).me()
+        let (annOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: ann.token)
+        let (bobOnB, _) = try await WebSocketProbe.connect(port: servers.b.port, token: bob.token)
+
+        // Ann signs out everywhere on A.
+        try await onA.authenticated(ann.token).logoutAll()
+        #expect(try await annOnB.closeFrame()?.closeCode == .unknown(4001))
+        await #expect(throws: APIError.self) { _ = try await onB.authenticated(ann.token).me() }
+        // Bob deletes his guest account on A: his socket on B closes.
+        let fresh = try await onA.guest(displayName: "Watcher")
+        _ = try await onB.authenticated(fresh.token).me()
+        try await onA.authenticated(bob.token).deleteAccount()
+        #expect(try await bobOnB.closeFrame()?.closeCode == .unknown(4001))
+        do {
+            _ = try await onB.authenticated(bob.token).me()
+            Issue.record("a deleted account's token was accepted on the other instance")
+        } catch {
+            #expect(error.isUnauthorized)
+        }
+        // Tokens of others are untouched.
+        #expect(try await onB.authenticated(fresh.token).me().id == fresh.user.id)
         try await servers.stop()
     }
 

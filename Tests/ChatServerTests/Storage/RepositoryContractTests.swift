@@ -282,6 +282,15 @@ struct SQLiteContractTests {
             #expect(kept == 1)
         }
     }
+    @Test("token versions: raised, announced, with a new password") func sessions() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await AccountContract.sessions(repository, sink) }
+    }
+    @Test("account deletion: tombstones with revs, ownership passed on, empty groups deleted, nothing found") func deletion() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await AccountContract.deletion(repository, sink) }
+    }
+    @Test("an account deletion cut short is finished") func interruptedDeletion() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await AccountContract.interrupted(repository) }
+    }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
     }
@@ -335,6 +344,15 @@ struct PostgresContractTests {
     @Test("retention: expired messages erased in batches, history and search consistent, seq and rev kept")
     func retention() async throws {
         try await Backend.postgres.withRepository { repository, _ in try await RetentionContract.purge(repository) }
+    }
+    @Test("token versions: raised, announced, with a new password") func sessions() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await AccountContract.sessions(repository, sink) }
+    }
+    @Test("account deletion: tombstones with revs, ownership passed on, empty groups deleted, nothing found") func deletion() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await AccountContract.deletion(repository, sink) }
+    }
+    @Test("an account deletion cut short is finished") func interruptedDeletion() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await AccountContract.interrupted(repository) }
     }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }

@@ -7,7 +7,7 @@ import Foundation
 struct FanOutPayload: Codable, Sendable, Hashable {
     /// `m` a new message, `u` a message changed, `j` a member joined, `x` a member removed, `w` a member's role
     /// changed, `g` the group's settings changed, `z` the group deleted, `q` a join request, `d` a request
-    /// denied, `t` typing, `r` a read marker moved, `p` a presence change.
+    /// denied, `t` typing, `r` a read marker moved, `p` a presence change, `s` an account's sessions ended.
     var kind: String
     /// The instance that sent it.
     var instance: String
@@ -28,6 +28,8 @@ struct FanOutPayload: Codable, Sendable, Hashable {
     /// For presence: the user's groups, when there are few enough to keep the payload small (else receivers
     /// read them from the database).
     var groups: [String]?
+    /// For ended sessions: the account's new token version (`detail` is `deleted` for a deleted account).
+    var version: Int64?
 
     static let channel = "chat_events"
 
@@ -45,6 +47,7 @@ struct FanOutPayload: Codable, Sendable, Hashable {
         case status = "p"
         case lastSeen = "l"
         case groups = "gs"
+        case version = "ver"
     }
 
     /// The most group ids a presence payload carries: 50 ids of 36 characters stay far below the 8,000-byte limit.
@@ -100,6 +103,11 @@ struct FanOutPayload: Codable, Sendable, Hashable {
             self.status = update.status.rawValue
             self.lastSeen = update.lastSeenAt.map(Timestamp.milliseconds)
             self.groups = update.groupIDs.count <= Self.maxGroups ? update.groupIDs : nil
+        case .sessionsEnded(let userID, let version, let deleted):
+            self.kind = "s"
+            self.user = userID
+            self.version = version
+            self.detail = deleted ? "deleted" : nil
         }
     }
 

@@ -24,6 +24,7 @@ extension PostgresChatRepository {
             let outcome: ModerationOutcome =
                 switch change {
                 case .leave: try await step.leave()
+                case .resign: try await step.resign()
                 case .kick(let userID): try await step.kick(userID)
                 case .ban(let userID, let reason): try await step.ban(userID, reason: reason)
                 case .unban(let userID): try await step.unban(userID)
@@ -140,16 +141,42 @@ private struct PostgresModeration {
     var logger: Logger { self.repository.logger }
 
     mutating func leave() async throws -> ModerationOutcome {
-        var count: Int64 = 0
-        for try await value in try await self.connection.query(
+        if try ModerationRules.leave(role: self.actor, memberCount: try await self.memberCount()) { return try await self.deleteGroup() }
+        try await self.remove(self.actorID, reason: .left)
+        return .done
+    }
+
+    mutating func resign() async throws -> ModerationOutcome {
+        if try await self.memberCount() <= 1 { return try await self.deleteGroup() }
+        try await self.remove(self.actorID, reason: .left)
+        if self.actor == .owner {
+            var successor: String?
+            for try await userID in try await self.connection.query(
+                PostgresQuery(unsafeSQL: ModerationRules.successorQuery.replacingOccurrences(of: "?", with: "$1"), binds: self.groupBinds),
+                logger: self.logger
+            ).decode(String.self) {
+                successor = userID
+            }
+            guard let successor else { throw ChatError.internal("A group with members has no successor.") }
+            try await self.changeRole(of: successor, to: .owner)
+        }
+        return .done
+    }
+
+    private func memberCount() async throws -> Int {
+        for try await count in try await self.connection.query(
             "SELECT count(*) FROM memberships WHERE group_id = \(self.groupID)",
             logger: self.logger
         ).decode(Int64.self) {
-            count = value
+            return Int(count)
         }
-        if try ModerationRules.leave(role: self.actor, memberCount: Int(count)) { return try await self.deleteGroup() }
-        try await self.remove(self.actorID, reason: .left)
-        return .done
+        return 0
+    }
+
+    private var groupBinds: PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(self.groupID)
+        return binds
     }
 
     mutating func kick(_ userID: String) async throws -> ModerationOutcome {

@@ -56,11 +56,14 @@ struct PostgresChatRepository: ChatRepository {
 
     func credentials(email: String) async throws -> StoredCredentials? {
         let rows = try await self.store.client.query(
-            "SELECT \(unescaped: PostgresSQL.userColumns), password_hash FROM users WHERE email_key = \(Validation.emailKey(email))",
+            """
+            SELECT \(unescaped: PostgresSQL.userColumns), password_hash, token_version FROM users
+            WHERE email_key = \(Validation.emailKey(email)) AND deleted_at IS NULL
+            """,
             logger: self.logger
         )
-        for try await (id, name, email, guest, created, hash) in rows.decode((String, String, String?, Bool, Int64, String).self) {
-            return StoredCredentials(user: PostgresSQL.user(id, name, email, guest, created), passwordHash: hash)
+        for try await (id, name, email, guest, created, hash, version) in rows.decode((String, String, String?, Bool, Int64, String, Int64).self) {
+            return StoredCredentials(user: PostgresSQL.user(id, name, email, guest, created), passwordHash: hash, tokenVersion: version)
         }
         return nil
     }

@@ -28,7 +28,7 @@ enum PostgresSQL {
     }
 
     static func user(id: String, on connection: PostgresConnection, logger: Logger) async throws -> User? {
-        let rows = try await connection.query("SELECT \(unescaped: userColumns) FROM users WHERE id = \(id)", logger: logger)
+        let rows = try await connection.query("SELECT \(unescaped: userColumns) FROM users WHERE id = \(id) AND deleted_at IS NULL", logger: logger)
         for try await (id, name, email, guest, created) in rows.decode((String, String, String?, Bool, Int64).self) {
             return self.user(id, name, email, guest, created)
         }

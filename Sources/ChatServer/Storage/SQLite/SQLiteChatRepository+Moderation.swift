@@ -10,6 +10,7 @@ extension SQLiteChatRepository {
             let step = SQLiteModeration(groupID: groupID, actorID: actorID, actor: actor, date: date, transaction: transaction)
             switch change {
             case .leave: return try await step.leave()
+            case .resign: return try await step.resign()
             case .kick(let userID): return try await step.kick(userID)
             case .ban(let userID, let reason): return try await step.ban(userID, reason: reason)
             case .unban(let userID): return try await step.unban(userID)
@@ -68,12 +69,25 @@ private struct SQLiteModeration {
     var connection: SQLiteConnection { self.transaction.connection }
 
     func leave() async throws -> ModerationOutcome {
-        let count =
-            try await self.connection.rows("SELECT count(*) AS n FROM memberships WHERE group_id = ?", [.text(self.groupID)]).first?
-            .int("n") ?? 0
-        if try ModerationRules.leave(role: self.actor, memberCount: count) { return try await self.deleteGroup() }
+        if try ModerationRules.leave(role: self.actor, memberCount: try await self.memberCount()) { return try await self.deleteGroup() }
         try await self.remove(self.actorID, reason: .left)
         return .done
+    }
+
+    func resign() async throws -> ModerationOutcome {
+        if try await self.memberCount() <= 1 { return try await self.deleteGroup() }
+        try await self.remove(self.actorID, reason: .left)
+        if self.actor == .owner {
+            guard let successor = try await self.connection.rows(ModerationRules.successorQuery, [.text(self.groupID)]).first else {
+                throw ChatError.internal("A group with members has no successor.")
+            }
+            try await self.changeRole(of: try successor.text("user_id"), to: .owner)
+        }
+        return .done
+    }
+
+    private func memberCount() async throws -> Int {
+        try await self.connection.rows("SELECT count(*) AS n FROM memberships WHERE group_id = ?", [.text(self.groupID)]).first?.int("n") ?? 0
     }
 
     func kick(_ userID: String) async throws -> ModerationOutcome {

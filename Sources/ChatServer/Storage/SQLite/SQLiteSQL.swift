@@ -48,7 +48,7 @@ enum SQLiteSQL {
     }
 
     static func user(id: String, on connection: SQLiteConnection) async throws -> User? {
-        try await connection.rows("SELECT \(userColumns) FROM users WHERE id = ?", [.text(id)]).first.map(user)
+        try await connection.rows("SELECT \(userColumns) FROM users WHERE id = ? AND deleted_at IS NULL", [.text(id)]).first.map(user)
     }
 
     static func group(_ row: SQLiteRow) throws -> Group {
