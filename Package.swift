@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatTUITests",
-            dependencies: ["ChatTUI", "ChatCore", "ChatTestSupport"]
+            dependencies: ["ChatTUI", "ChatCore", "ChatTestSupport", .product(name: "SQLiteNIO", package: "sqlite-nio")]
         ),
     ]
 )

@@ -85,16 +85,20 @@ struct ServerComponents {
         storage.services.append(presence)
         let tokens = await TokenService(secret: Array(secret.utf8), lifetime: configuration.tokenLifetime, clock: clock)
         let publicURL = PublicURL(configuration.effectivePublicURL)
+        let rateLimits = RateLimits(configuration)
+        storage.services.append(RateLimitSweeper(limiters: rateLimits.all))
         let service = ChatService(
             repository: storage.repository,
             tokens: tokens,
-            passwords: PasswordHasher(cost: configuration.bcryptCost),
+            passwords: PasswordHasher(cost: configuration.bcryptCost, queueLimit: configuration.bcryptQueueLimit),
             hub: hub,
             clock: clock,
-            rateLimits: RateLimits(configuration),
+            rateLimits: rateLimits,
             metrics: metrics,
             publicBase: publicURL,
-            retentionDays: configuration.retentionDays
+            retentionDays: configuration.retentionDays,
+            maxOwnedGroups: configuration.maxOwnedGroups,
+            maxLiveInvites: configuration.maxLiveInvites
         )
         storage.services.append(
             RetentionService(
@@ -126,6 +130,7 @@ struct ServerComponents {
         router.add(middleware: ShutdownMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestLogMiddleware())
+        if configuration.trustedProxies == 0 { router.add(middleware: UntrustedProxyWarning()) }
         router.add(middleware: ErrorMiddleware())
         router.addRoutes(HealthController().endpoints, atPath: "/healthz")
         router.addRoutes(MetricsController(metrics: metrics).endpoints, atPath: "/metrics")

@@ -37,6 +37,11 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Sign-ins per address, BURST/PER_MINUTE (env RATE_LIMIT_AUTH_IP).") var rateLimitAuthIp: String?
     @Option(help: "Logins per account, BURST/PER_MINUTE (env RATE_LIMIT_AUTH_ACCOUNT).") var rateLimitAuthAccount: String?
     @Option(help: "Messages per user, BURST/PER_MINUTE (env RATE_LIMIT_MESSAGES).") var rateLimitMessages: String?
+    @Option(help: "Groups created per user, BURST/PER_MINUTE (env RATE_LIMIT_GROUPS).") var rateLimitGroups: String?
+    @Option(help: "Invites created per user, BURST/PER_MINUTE (env RATE_LIMIT_INVITES).") var rateLimitInvites: String?
+    @Option(help: "Groups one user may own, 0 for no limit (env MAX_GROUPS_PER_USER).") var maxGroupsPerUser: String?
+    @Option(help: "Live invites one user may have made, 0 for no limit (env MAX_INVITES_PER_USER).") var maxInvitesPerUser: String?
+    @Option(help: "Password hashes running or waiting at once (env BCRYPT_QUEUE).") var bcryptQueue: String?
     @Option(help: "Proxies that set X-Forwarded-For (env TRUST_PROXY).") var trustProxy: String?
     @Option(help: "Browser origins allowed on /ws (env ALLOWED_ORIGINS).") var allowedOrigins: String?
     @Option(help: "Events queued per WebSocket reader (env WS_QUEUE_LIMIT).") var wsQueueLimit: String?
@@ -50,7 +55,8 @@ struct ChatServerCommand: AsyncParsableCommand {
             "RATE_LIMIT_AUTH_IP": self.rateLimitAuthIp, "RATE_LIMIT_AUTH_ACCOUNT": self.rateLimitAuthAccount,
             "RATE_LIMIT_MESSAGES": self.rateLimitMessages, "TRUST_PROXY": self.trustProxy, "ALLOWED_ORIGINS": self.allowedOrigins,
             "WS_QUEUE_LIMIT": self.wsQueueLimit, "PRESENCE_GRACE": self.presenceGrace,
-            "RETENTION_DAYS": self.retentionDays,
+            "RETENTION_DAYS": self.retentionDays, "RATE_LIMIT_GROUPS": self.rateLimitGroups, "RATE_LIMIT_INVITES": self.rateLimitInvites,
+            "MAX_GROUPS_PER_USER": self.maxGroupsPerUser, "MAX_INVITES_PER_USER": self.maxInvitesPerUser, "BCRYPT_QUEUE": self.bcryptQueue,
         ].compactMapValues { $0 }
         do {
             let dotEnv: [String: String]

@@ -25,8 +25,7 @@ enum SecretFile {
             }
             return secret
         }
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateFiles.createFolder(of: path)
         let secret = randomHex(bytes: 32)
         // O_EXCL with mode 0600: the secret is never readable by others, not even for a moment.
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)

@@ -15,6 +15,11 @@ extension ServerConfiguration {
         ("RATE_LIMIT_AUTH_IP", "sign-ins per client address, BURST/PER_MINUTE (20/30)"),
         ("RATE_LIMIT_AUTH_ACCOUNT", "logins per email address, BURST/PER_MINUTE (5/5)"),
         ("RATE_LIMIT_MESSAGES", "messages per user, BURST/PER_MINUTE (30/600)"),
+        ("RATE_LIMIT_GROUPS", "groups created per user, BURST/PER_MINUTE (10/10)"),
+        ("RATE_LIMIT_INVITES", "invites created per user, BURST/PER_MINUTE (30/30)"),
+        ("MAX_GROUPS_PER_USER", "groups one user may own, 0 for no limit (default 200)"),
+        ("MAX_INVITES_PER_USER", "live invites one user may have made, 0 for no limit\n(default 200)"),
+        ("BCRYPT_QUEUE", "password hashes running or waiting at once; past it,\nsign-ins get 503 with Retry-After (default 32)"),
         ("TRUST_PROXY", "proxies in front that set X-Forwarded-For (default 0:\nthe header is ignored)"),
         ("ALLOWED_ORIGINS", "browser origins allowed on /ws, comma-separated, or *\n(default: the origin of PUBLIC_URL)"),
         ("WS_QUEUE_LIMIT", "events that may wait for one WebSocket reader before it\nis disconnected (default 1024)"),
@@ -22,13 +27,13 @@ extension ServerConfiguration {
         ("RETENTION_DAYS", "erase messages older than this many days, 1-36500 (default:\nunset, keep forever); a group may set a shorter one"),
     ]
 
-    /// The settings as `--help` lists them, aligned, one per line (continuations indented).
+    /// The settings as `--help` lists them, aligned on the longest name, one per line (continuations indented).
     public static var settingsHelp: String {
-        settings.map { name, help in
+        let width = (settings.map(\.name.count).max() ?? 0) + 2
+        return settings.map { name, help in
             let lines = help.split(separator: "\n")
-            return
-                (["  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + lines[0]]
-                + lines.dropFirst().map { String(repeating: " ", count: 16) + $0 }).joined(separator: "\n")
+            let first = "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + lines[0]
+            return ([first] + lines.dropFirst().map { String(repeating: " ", count: width + 2) + $0 }).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
@@ -85,7 +90,8 @@ extension ServerConfiguration {
         }
         for (name, keyPath) in [
             ("RATE_LIMIT_AUTH_IP", \ServerConfiguration.authRatePerAddress), ("RATE_LIMIT_AUTH_ACCOUNT", \.authRatePerAccount),
-            ("RATE_LIMIT_MESSAGES", \.messageRatePerUser),
+            ("RATE_LIMIT_MESSAGES", \.messageRatePerUser), ("RATE_LIMIT_GROUPS", \.groupRatePerUser),
+            ("RATE_LIMIT_INVITES", \.inviteRatePerUser),
         ] {
             guard let text = value(name) else { continue }
             do {
@@ -126,6 +132,19 @@ extension ServerConfiguration {
                 throw ConfigurationError("RETENTION_DAYS must be a number of days from 1 to 36500, or unset to keep all (got \"\(days)\")")
             }
             configuration.retentionDays = number
+        }
+        for (name, keyPath) in [("MAX_GROUPS_PER_USER", \ServerConfiguration.maxOwnedGroups), ("MAX_INVITES_PER_USER", \.maxLiveInvites)] {
+            guard let text = value(name) else { continue }
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), (0...1_000_000).contains(number) else {
+                throw ConfigurationError("\(name) must be a number from 0 (no limit) to 1000000 (got \"\(text)\")")
+            }
+            configuration[keyPath: keyPath] = number
+        }
+        if let text = value("BCRYPT_QUEUE") {
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), (1...100_000).contains(number) else {
+                throw ConfigurationError("BCRYPT_QUEUE must be a number from 1 to 100000 (got \"\(text)\")")
+            }
+            configuration.bcryptQueueLimit = number
         }
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {

@@ -28,6 +28,16 @@ public struct ServerConfiguration: Sendable {
     public var authRatePerAccount = RateLimit(burst: 5, perMinute: 5)
     /// Messages per user, REST and WebSocket together.
     public var messageRatePerUser = RateLimit(burst: 30, perMinute: 600)
+    /// Groups created per user.
+    public var groupRatePerUser = RateLimit(burst: 10, perMinute: 10)
+    /// Invites created per user.
+    public var inviteRatePerUser = RateLimit(burst: 30, perMinute: 30)
+    /// The most groups one user may own; 0: no limit.
+    public var maxOwnedGroups = 200
+    /// The most live (unexpired, unrevoked, not used up) invites one user may have made; 0: no limit.
+    public var maxLiveInvites = 200
+    /// Password hashes and checks that may run or wait at once; past it, sign-ins get 503 at once.
+    public var bcryptQueueLimit = 32
     /// How many reverse proxies in front append to `X-Forwarded-For`; 0 ignores the header.
     public var trustedProxies = 0
     /// Browser origins allowed to open `/ws`; `nil` means the origin of `PUBLIC_URL` only. `["*"]` allows any.

@@ -16,20 +16,22 @@ public struct ChatService: Sendable {
     let publicBase: PublicURL
     /// `RETENTION_DAYS`: the server's retention, which a group may only shorten; `nil` keeps messages forever.
     var retentionDays: Int? = nil
+    /// The most groups one user may own, and live invites one user may have made (0: no limit).
+    var maxOwnedGroups = 0
+    var maxLiveInvites = 0
 
     var publicURL: String { self.publicBase.value }
 
     // MARK: Accounts
 
-    /// Refuses sign-ins from an address, or for an account, that tried too often (429).
+    /// Refuses sign-ins from an address, or for an account, that tried too often (429). An email is validated
+    /// first (400) and counted in the one form that login and registration use, so that `a@x.org`, `A@x.org ` and
+    /// `\na@x.org` share a bucket, and junk never reaches the limiter.
     func checkAuthRate(address: String, email: String?) throws {
+        let key = try email.map { Validation.emailKey(try Validation.email($0)) }
         try RateLimits.enforce(self.rateLimits.authPerAddress, address, what: "sign-in attempts from this address")
-        if let email {
-            try RateLimits.enforce(
-                self.rateLimits.authPerAccount,
-                Validation.emailKey(email.trimmingCharacters(in: .whitespaces)),
-                what: "sign-in attempts for this account"
-            )
+        if let key {
+            try RateLimits.enforce(self.rateLimits.authPerAccount, key, what: "sign-in attempts for this account")
         }
     }
 
@@ -57,15 +59,12 @@ public struct ChatService: Sendable {
 
     /// Signs an account in. Every failure looks the same, and takes as long, whether the email exists or not.
     func login(_ request: LoginRequest) async throws -> AuthResponse {
-        // Absurd input is a 400 before anything is looked up, so it tells nothing about accounts.
-        guard request.email.unicodeScalars.count <= Validation.emailMax else {
-            throw ChatError.invalid("invalid_email", "email may be at most \(Validation.emailMax) characters.")
-        }
+        // Input no account can have is a 400 before anything is looked up, so it tells nothing about accounts.
+        let email = try Validation.email(request.email)
         guard request.password.utf8.count <= Validation.loginPasswordMaxBytes else {
             throw ChatError.invalid("password_too_long", "password may be at most \(Validation.loginPasswordMaxBytes) bytes.")
         }
-        let email = request.email.trimmingCharacters(in: .whitespacesAndNewlines)
-        let credentials = email.isEmpty ? nil : try await self.repository.credentials(email: email)
+        let credentials = try await self.repository.credentials(email: email)
         guard let credentials, request.password.utf8.count <= Validation.passwordMaxBytes else {
             try await self.passwords.verifyDecoy(request.password)
             throw ChatError.invalidCredentials
@@ -88,6 +87,13 @@ public struct ChatService: Sendable {
     /// Creates a group owned by `userID`.
     func createGroup(name: String, by userID: String) async throws -> Group {
         let name = try Validation.groupName(name)
+        try RateLimits.enforce(self.rateLimits.groupsPerUser, userID, what: "new groups")
+        if self.maxOwnedGroups > 0, try await self.repository.ownedGroupCount(of: userID) >= self.maxOwnedGroups {
+            throw ChatError.forbidden(
+                "too_many_groups",
+                "You own \(self.maxOwnedGroups) groups, the most allowed: delete one or pass its ownership on first."
+            )
+        }
         let now = self.clock.now()
         return try await self.repository.createGroup(id: UUIDv7.make(at: now), name: name, owner: userID, at: now)
     }
@@ -117,6 +123,13 @@ public struct ChatService: Sendable {
         let uses = try Validation.inviteUses(request.uses)
         let approval = request.requireApproval ?? false
         let now = self.clock.now()
+        try RateLimits.enforce(self.rateLimits.invitesPerUser, userID, what: "new invites")
+        if self.maxLiveInvites > 0, try await self.repository.liveInviteCount(by: userID, at: now) >= self.maxLiveInvites {
+            throw ChatError.forbidden(
+                "too_many_invites",
+                "You have \(self.maxLiveInvites) live invites, the most allowed: revoke some, or wait for them to expire or be used."
+            )
+        }
         let token = InviteToken.generate()
         // A lifetime of a split second still ends after the invite's creation, at the store's millisecond grain.
         let expiry = max(Timestamp.truncated(now.addingTimeInterval(hours * 3600)), now.addingTimeInterval(0.001))
@@ -288,7 +301,10 @@ public struct ChatService: Sendable {
     }
 
     /// Tells the group's other members that `user` is typing.
+    /// At most one per 2 s per user and group goes out; the others are dropped without a word (the event means
+    /// "for the next few seconds", so nothing is lost), before any query.
     func typing(groupID: String, user: UserSummary) async throws {
+        guard self.rateLimits.typing.check(user.id + "|" + groupID) == nil else { return }
         guard try await self.repository.role(of: user.id, in: groupID) != nil else { throw ChatError.groupNotFound }
         try await self.repository.broadcast(.typing(groupID: groupID, user: user))
     }

@@ -81,7 +81,10 @@ enum Validation {
     }
 
     /// A message text: 1–4000 characters, not only whitespace, no control characters but tab and newlines.
-    static func messageText(_ text: String) throws -> String {
+    /// Line ends become `\n` (a lone `\r` would send a terminal's cursor back over the line); bidi controls
+    /// stay, since right-to-left writers use them.
+    static func messageText(_ raw: String) throws -> String {
+        let text = lineEndsNormalised(raw)
         let count = text.unicodeScalars.count
         guard count <= messageTextMax else {
             throw ChatError.invalid("text_too_long", "text may be at most \(messageTextMax) characters.")
@@ -89,7 +92,7 @@ enum Validation {
         guard count > 0, text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
             throw ChatError.invalid("text_empty", "text must not be empty.")
         }
-        guard !text.unicodeScalars.contains(where: { isControl($0) && !["\t", "\n", "\r"].contains($0) }) else {
+        guard !text.unicodeScalars.contains(where: { isControl($0) && !["\t", "\n"].contains($0) }) else {
             throw ChatError.invalid("invalid_text", "text must not contain control characters other than tab and newline.")
         }
         return text
@@ -127,8 +130,11 @@ enum Validation {
     static func banReason(_ raw: String) throws -> String? {
         let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { return nil }
-        guard reason.unicodeScalars.count <= banReasonMax, !reason.unicodeScalars.contains(where: isControl) else {
-            throw ChatError.invalid("invalid_reason", "reason may be at most \(banReasonMax) characters, with no control characters.")
+        guard reason.unicodeScalars.count <= banReasonMax, !reason.unicodeScalars.contains(where: { isControl($0) || isBidiControl($0) }) else {
+            throw ChatError.invalid(
+                "invalid_reason",
+                "reason may be at most \(banReasonMax) characters, with no control or bidirectional formatting characters."
+            )
         }
         return reason
     }
@@ -168,7 +174,33 @@ enum Validation {
         guard !name.unicodeScalars.contains(where: isControl) else {
             throw ChatError.invalid(code, "\(field) must not contain control characters.")
         }
+        guard !name.unicodeScalars.contains(where: isBidiControl) else {
+            throw ChatError.invalid(code, "\(field) must not contain bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069).")
+        }
         return name
+    }
+
+    /// The embeddings, overrides and isolates that reorder the text after them: in a name they can make it
+    /// read as another (or reverse what follows it on the screen).
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    /// `\r\n` and a lone `\r` as `\n`.
+    static func lineEndsNormalised(_ text: String) -> String {
+        guard text.unicodeScalars.contains("\r") else { return text }
+        var scalars = String.UnicodeScalarView()
+        var previousCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\r" {
+                scalars.append("\n")
+                previousCR = true
+                continue
+            }
+            if !(scalar == "\n" && previousCR) { scalars.append(scalar) }
+            previousCR = false
+        }
+        return String(scalars)
     }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {

@@ -42,7 +42,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         var byUser: [String: Set<ConnectionID>] = [:]
         var byGroup: [String: Set<ConnectionID>] = [:]
         var queueLimit: Int
-        /// Per group with subscribers: the newest `seq` and `rev` delivered or announced, and the recent revs
+        /// Per group with subscribers (dropped with the last one): the newest `seq` and `rev` delivered or announced, and the recent revs
         /// already delivered, so that a change arriving twice (a notification and a catch-up) goes out once.
         var known: [String: GroupCursor] = [:]
         var delivered: [String: Set<Int64>] = [:]
@@ -196,7 +196,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 if case .messageCreated(let message) = event {
                     state.known[message.groupId, default: GroupCursor()].advance(seq: message.seq, rev: message.rev)
                 }
-                return Self.route(event, frame: frame, in: &state)
+                let recipients = Self.route(event, frame: frame, in: &state)
+                if let groupID = event.groupID, state.byGroup[groupID] == nil { Self.forget(groupID, in: &state) }
+                return recipients
             }
             guard let recipients else { continue }
             fresh += 1
@@ -295,8 +297,19 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     private static func unsubscribe(_ id: ConnectionID, from groupID: String, in state: inout State) {
         state.connections[id]?.groups.remove(groupID)
         state.byGroup[groupID]?.remove(id)
-        if state.byGroup[groupID]?.isEmpty == true { state.byGroup[groupID] = nil }
+        if state.byGroup[groupID]?.isEmpty == true { Self.forget(groupID, in: &state) }
     }
+
+    /// Drops what the hub knows of a group no connection follows any more: a connection that subscribes
+    /// later starts from its own `ready`.
+    private static func forget(_ groupID: String, in state: inout State) {
+        state.byGroup[groupID] = nil
+        state.known[groupID] = nil
+        state.delivered[groupID] = nil
+    }
+
+    /// How many groups the hub keeps delivery state for (followed groups only).
+    var trackedGroupCount: Int { self.state.withLock { Set($0.known.keys).union($0.delivered.keys).count } }
 
     private static func enqueue(_ frame: ByteBuffer, to id: ConnectionID, in state: inout State) {
         guard let connection = state.connections[id] else { return }
@@ -326,7 +339,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         if state.byUser[connection.userID]?.isEmpty == true { state.byUser[connection.userID] = nil }
         for groupID in connection.groups {
             state.byGroup[groupID]?.remove(id)
-            if state.byGroup[groupID]?.isEmpty == true { state.byGroup[groupID] = nil }
+            if state.byGroup[groupID]?.isEmpty == true { Self.forget(groupID, in: &state) }
         }
     }
 

@@ -3,7 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers a refused WebSocket upgrade with the API's own error response (such as 401 and its JSON body)
-/// instead of Hummingbird's bare 400, then lets the connection close.
+/// instead of Hummingbird's bare 400, then closes the connection's output, so that Hummingbird's own answer to
+/// the refused upgrade (a second response, 400) cannot follow it.
 enum RejectedUpgrade {
     static func write(_ error: ChatError, on channel: any Channel) async throws {
         let body = try ChatJSON.encoder.encode(ErrorBody(code: error.code, message: error.message))
@@ -16,5 +17,6 @@ enum RejectedUpgrade {
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        try? await channel.close(mode: .output)
     }
 }

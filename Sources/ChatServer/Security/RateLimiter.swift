@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 
@@ -59,26 +60,30 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(self.burst)/\(Int(self.perMinute))" }
 }
 
-/// Counts requests per key (an IP address, an account, a user) against a ``RateLimit``. Keys whose bucket
-/// has refilled are forgotten, so memory stays bounded by the number of active keys.
+/// Counts requests per key (an IP address, an account, a user) against a ``RateLimit``.
+///
+/// Memory is bounded three ways: a key longer than ``maxKeyBytes`` is kept as its SHA-256, at most `capacity`
+/// keys are held (the least recently used goes first, which is the one nearest to full), and ``sweep()``
+/// (called by ``RateLimitSweeper`` on a timer, never on the request path) forgets buckets that have refilled.
 final class RateLimiter: Sendable {
     let limit: RateLimit
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let buckets: Mutex<RecentlyUsed<TokenBucket>>
     private let clock: @Sendable () -> ContinuousClock.Instant
-    /// The most keys kept before full buckets are swept.
-    private let sweepThreshold: Int
 
-    init(_ limit: RateLimit, sweepThreshold: Int = 10_000, clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    /// Keys longer than this are hashed.
+    static let maxKeyBytes = 64
+
+    init(_ limit: RateLimit, capacity: Int = 100_000, clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.limit = limit
-        self.sweepThreshold = sweepThreshold
+        self.buckets = Mutex(RecentlyUsed(capacity: capacity))
         self.clock = clock
     }
 
     /// `nil` when the request may go ahead; otherwise how long to wait.
     func check(_ key: String) -> Duration? {
         let now = self.clock()
+        let key = Self.storedKey(key)
         return self.buckets.withLock { buckets in
-            if buckets.count >= self.sweepThreshold { buckets = buckets.filter { !$0.value.isFull(at: now) } }
             var bucket = buckets[key] ?? TokenBucket(capacity: Double(self.limit.burst), refillPerSecond: self.limit.perMinute / 60, now: now)
             let wait = bucket.take(now: now)
             buckets[key] = bucket
@@ -86,8 +91,22 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// Forgets every key whose bucket has refilled; returns how many.
+    @discardableResult
+    func sweep() -> Int {
+        let now = self.clock()
+        return self.buckets.withLock { $0.removeAll { $0.isFull(at: now) } }
+    }
+
     /// The number of keys held.
     var keyCount: Int { self.buckets.withLock { $0.count } }
+
+    /// The key as held: itself when short, else a hash of it (a long key is junk or an attack, never a name
+    /// anybody reads).
+    static func storedKey(_ key: String) -> String {
+        guard key.utf8.count > Self.maxKeyBytes else { return key }
+        return "sha256:" + SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 /// The server's rate limits, or none when `RATE_LIMITS=off`.
@@ -98,15 +117,29 @@ public struct RateLimits: Sendable {
     let authPerAccount: RateLimiter?
     /// Messages from one user, over REST and WebSocket alike.
     let messagesPerUser: RateLimiter?
+    /// Groups created by one user.
+    let groupsPerUser: RateLimiter?
+    /// Invites created by one user.
+    let invitesPerUser: RateLimiter?
+    /// `typing` per user and group: one goes out per 2 s, the rest are dropped. Always on, since a typing
+    /// event means "for the next few seconds" and more say nothing new.
+    let typing = RateLimiter(RateLimit(burst: 1, perMinute: 30))
 
     init(_ configuration: ServerConfiguration) {
         guard configuration.rateLimitsEnabled else {
-            (self.authPerAddress, self.authPerAccount, self.messagesPerUser) = (nil, nil, nil)
+            (self.authPerAddress, self.authPerAccount, self.messagesPerUser, self.groupsPerUser, self.invitesPerUser) = (nil, nil, nil, nil, nil)
             return
         }
         self.authPerAddress = RateLimiter(configuration.authRatePerAddress)
         self.authPerAccount = RateLimiter(configuration.authRatePerAccount)
         self.messagesPerUser = RateLimiter(configuration.messageRatePerUser)
+        self.groupsPerUser = RateLimiter(configuration.groupRatePerUser)
+        self.invitesPerUser = RateLimiter(configuration.inviteRatePerUser)
+    }
+
+    /// Every limiter in use, for the sweeper.
+    var all: [RateLimiter] {
+        [self.authPerAddress, self.authPerAccount, self.messagesPerUser, self.groupsPerUser, self.invitesPerUser, self.typing].compactMap { $0 }
     }
 
     /// Throws `rate_limited` (429, with the wait) when `limiter` refuses `key`.

@@ -50,6 +50,10 @@ public protocol ChatRepository: Sendable {
     /// Stores a new invite of its creator's; its token is kept only as a hash. Throws `group_not_found` for a
     /// non-member, and `invites_admins_only` when the group lets only its owner and admins invite.
     func insertInvite(_ invite: NewInvite) async throws
+    /// How many groups the user owns.
+    func ownedGroupCount(of userID: String) async throws -> Int
+    /// How many invites the user made that can still be used at `date` (in any group).
+    func liveInviteCount(by userID: String, at date: Date) async throws -> Int
     /// The invites of a group that can still be used at `date`, each with the members who joined through it.
     func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary]
     /// Revokes an invite of the group. Returns `false` when there is no such invite.

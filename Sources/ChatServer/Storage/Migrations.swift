@@ -7,7 +7,9 @@ struct Migration: Sendable {
     let sqlite: [String]
     let postgres: [String]
 
-    static let all: [Migration] = [createUsers, createGroups, createInvites, createMessages, changeFeed, moderation, search, retention, accounts]
+    static let all: [Migration] = [
+        createUsers, createGroups, createInvites, createMessages, changeFeed, moderation, search, retention, accounts, quotas,
+    ]
 
     static let createUsers = Migration(
         name: "0001_create_users",

@@ -70,7 +70,9 @@ public enum CommandLineRunner {
     }
 
     private static func fail(_ line: String, status: Int32) -> Never {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        // The line may quote the server: nothing from the network reaches the terminal raw.
+        let safe = TerminalText.sanitize(line).replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data((safe + "\n").utf8))
         exit(status)
     }
 }

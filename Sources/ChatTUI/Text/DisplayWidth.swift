@@ -96,6 +96,11 @@ public enum DisplayWidth {
 /// Text from other people, made safe to draw: control characters (escape sequences above all) become
 /// visible `^X` forms, and tabs become spaces.
 public enum TerminalText {
+    /// One line of server text (a name, an id): sanitised, with any line break as a space.
+    public static func line(_ text: String) -> String {
+        self.sanitize(text).replacingOccurrences(of: "\n", with: " ")
+    }
+
     public static func sanitize(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)

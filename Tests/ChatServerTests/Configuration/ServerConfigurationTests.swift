@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import Testing
 
 @testable import ChatServer
@@ -49,7 +50,8 @@ struct ServerConfigurationTests {
         let cases: [(String, String)] = [
             ("PORT", "eighty"), ("PORT", "70000"), ("HOST", " "), ("JWT_SECRET", "too-short"), ("PUBLIC_URL", "ftp://x"),
             ("LOG_LEVEL", "loud"), ("BCRYPT_COST", "4"), ("DATABASE_URL", "file.db"), ("PRESENCE_GRACE", "301"), ("PRESENCE_GRACE", "soon"),
-            ("RETENTION_DAYS", "0"), ("RETENTION_DAYS", "a week"), ("RETENTION_DAYS", "36501"),
+            ("RETENTION_DAYS", "0"), ("RETENTION_DAYS", "a week"), ("RETENTION_DAYS", "36501"), ("RATE_LIMIT_GROUPS", "many"),
+            ("RATE_LIMIT_INVITES", "0/5"), ("MAX_GROUPS_PER_USER", "-1"), ("MAX_INVITES_PER_USER", "lots"), ("BCRYPT_QUEUE", "0"),
         ]
         for (name, value) in cases {
             #expect {
@@ -67,8 +69,38 @@ struct ServerConfigurationTests {
             names == [
                 "PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST", "RATE_LIMITS", "RATE_LIMIT_AUTH_IP",
                 "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS", "WS_QUEUE_LIMIT",
-                "PRESENCE_GRACE", "RETENTION_DAYS",
+                "PRESENCE_GRACE", "RETENTION_DAYS", "RATE_LIMIT_GROUPS", "RATE_LIMIT_INVITES", "MAX_GROUPS_PER_USER",
+                "MAX_INVITES_PER_USER", "BCRYPT_QUEUE",
             ]
         )
+        // Each name is shown whole, with a space before its text, however long it is.
+        let help = ServerConfiguration.settingsHelp
+        for name in names { #expect(help.contains("  \(name)  "), "\(name) in:\n\(help)") }
+    }
+
+    @Test("the abuse limits are settings: per-user rates, caps and the bcrypt queue")
+    func abuseSettings() throws {
+        let configuration = try ServerConfiguration.resolve(
+            flags: ["MAX_GROUPS_PER_USER": "0"],
+            environment: ["RATE_LIMIT_GROUPS": "3/6", "RATE_LIMIT_INVITES": "4/8", "MAX_INVITES_PER_USER": "7", "BCRYPT_QUEUE": "9"],
+            dotEnv: [:]
+        )
+        #expect(configuration.groupRatePerUser == RateLimit(burst: 3, perMinute: 6))
+        #expect(configuration.inviteRatePerUser == RateLimit(burst: 4, perMinute: 8))
+        #expect((configuration.maxOwnedGroups, configuration.maxLiveInvites, configuration.bcryptQueueLimit) == (0, 7, 9))
+        let defaults = ServerConfiguration()
+        #expect(defaults.maxOwnedGroups > 0 && defaults.maxLiveInvites > 0, "capped unless turned off")
+    }
+
+    @Test("sslmode as in libpq: verify-ca checks the chain only, verify-full the host name too, the others nothing")
+    func sslModes() throws {
+        func verification(_ mode: String) throws -> String {
+            "\(try PostgresURL("postgres://u@db.example.org/chat?sslmode=\(mode)").tlsConfiguration.certificateVerification)"
+        }
+        #expect(try verification("verify-full") == "\(CertificateVerification.fullVerification)")
+        #expect(try verification("verify-ca") == "\(CertificateVerification.noHostnameVerification)")
+        for mode in ["require", "prefer", "disable"] {
+            #expect(try verification(mode) == "\(CertificateVerification.none as CertificateVerification)")
+        }
     }
 }

@@ -30,14 +30,72 @@ struct RateLimitTests {
         #expect(limiter.check("k") != nil)
     }
 
-    @Test("idle keys are forgotten, so memory stays bounded")
+    @Test("the sweep forgets refilled buckets and keeps the others; checking never sweeps")
     func sweeping() {
         let clock = ManualInstant()
-        let limiter = RateLimiter(RateLimit(burst: 2, perMinute: 60), sweepThreshold: 100, clock: { clock.now })
+        let limiter = RateLimiter(RateLimit(burst: 2, perMinute: 60), clock: { clock.now })
         for index in 0..<100 { _ = limiter.check("k\(index)") }
         clock.advance(.seconds(5))
         _ = limiter.check("new")
+        #expect(limiter.keyCount == 101, "the request path does not sweep")
+        #expect(limiter.sweep() == 100)
         #expect(limiter.keyCount == 1)
+    }
+
+    @Test("at most `capacity` keys are held: the least recently used goes, the recently used keeps its count")
+    func boundedByRecency() {
+        let clock = ManualInstant()
+        let limiter = RateLimiter(RateLimit(burst: 1, perMinute: 1), capacity: 3, clock: { clock.now })
+        for key in ["a", "b", "c"] { #expect(limiter.check(key) == nil) }
+        #expect(limiter.check("a") != nil, "a is used up, and now the most recent")
+        #expect(limiter.check("d") == nil)
+        #expect(limiter.keyCount == 3)
+        // b was the least recently used: it was dropped, so it starts afresh; a kept its empty bucket.
+        #expect(limiter.check("b") == nil)
+        #expect(limiter.check("a") != nil)
+        for index in 0..<10_000 { _ = limiter.check("flood \(index)") }
+        #expect(limiter.keyCount == 3)
+    }
+
+    @Test("long keys are held as a hash: bounded memory, still one bucket per key")
+    func longKeysHashed() {
+        let long = String(repeating: "x", count: 100_000)
+        let stored = RateLimiter.storedKey(long)
+        #expect(stored.utf8.count <= 71 && stored.hasPrefix("sha256:"))
+        #expect(RateLimiter.storedKey(long + "y") != stored)
+        #expect(RateLimiter.storedKey("203.0.113.9") == "203.0.113.9")
+        let limiter = RateLimiter(RateLimit(burst: 1, perMinute: 1))
+        #expect(limiter.check(long) == nil)
+        #expect(limiter.check(long) != nil)
+        #expect(limiter.check(long + "y") == nil)
+    }
+
+    @Test("the recently-used map keeps its links right under random use")
+    func recentlyUsedModel() {
+        var map = RecentlyUsed<Int>(capacity: 8)
+        var model: [(key: String, value: Int)] = []
+        var generator = SeededGenerator(state: 7)
+        for step in 0..<5_000 {
+            let key = "k\(Int.random(in: 0..<20, using: &generator))"
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0:
+                let found = map[key]
+                let index = model.firstIndex { $0.key == key }
+                #expect(found == index.map { model[$0].value })
+                if let index { model.append(model.remove(at: index)) }
+            case 1:
+                map[key] = step
+                model.removeAll { $0.key == key }
+                if model.count == 8 { model.removeFirst() }
+                model.append((key, step))
+            default:
+                map[key] = nil
+                model.removeAll { $0.key == key }
+            }
+            #expect(map.count == model.count)
+        }
+        let removed = map.removeAll { $0 % 2 == 0 }
+        #expect(removed == model.filter { $0.value % 2 == 0 }.count)
     }
 
     @Test("login attempts for one account get 429 with Retry-After, from any address")

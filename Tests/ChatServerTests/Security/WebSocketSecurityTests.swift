@@ -2,6 +2,7 @@ import ChatCore
 import ChatTestSupport
 import Crypto
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import Testing
@@ -39,6 +40,52 @@ struct WebSocketSecurityTests {
                 timeout: .milliseconds(500)
             )
             #expect(answer.text.hasPrefix("HTTP/1.1 101"))
+        }
+    }
+
+    @Test("a refused upgrade gets exactly one HTTP response, then the connection closes")
+    func refusedUpgradeAnswersOnce() async throws {
+        try await TestApp.run(.live) { api in
+            let port = try #require(api.client.port)
+            let refusals = [
+                RawHTTP.upgradeRequest("/ws?token=not-a-token"),
+                RawHTTP.upgradeRequest("/ws"),
+                RawHTTP.upgradeRequest("/ws?token=\(try await api.guest("Ann").token)", headers: ["Origin: https://evil.example.com"]),
+            ]
+            for request in refusals {
+                let answer = try await RawHTTP.converse(port: port, request: request)
+                #expect(answer.closedByServer)
+                #expect(answer.text.components(separatedBy: "HTTP/1.1 ").count - 1 == 1, "\(answer.text)")
+                #expect(answer.text.hasPrefix("HTTP/1.1 401") || answer.text.hasPrefix("HTTP/1.1 403"))
+                #expect(answer.text.hasSuffix("}"), "the JSON body ends the stream: \(answer.text.suffix(80))")
+            }
+        }
+    }
+
+    @Test("a valid token whose user does not exist gets 401 invalid_token on every route and on the upgrade")
+    func tokenOfMissingUser() async throws {
+        try await TestApp.run(.live) { api in
+            let port = try #require(api.client.port)
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            let invite = try await api.invite(ann.token, group: group.id)
+            let now = api.clock.now.timeIntervalSince1970
+            let ghost = try TokenTests.forge(
+                header: ["alg": "HS256", "typ": "JWT"],
+                claims: ["sub": UUIDv7.make(), "iat": now, "exp": now + 3600],
+                secret: TestApp.secret
+            )
+            let calls: [(HTTPRequest.Method, String, (any Encodable & Sendable)?)] = [
+                (.get, "/me", nil), (.get, "/groups", nil), (.post, "/groups", CreateGroupRequest(name: "Ghost town")),
+                (.post, "/invites/\(invite.token)/accept", nil), (.get, "/groups/\(group.id)", nil),
+                (.post, "/groups/\(group.id)/messages", SendMessageRequest(text: "boo")), (.post, "/auth/logout-all", nil),
+                (.delete, "/me", nil),
+            ]
+            for (method, path, body) in calls {
+                try expectError(await api.call(method, path, token: ghost, json: body), .unauthorized, "invalid_token")
+            }
+            let answer = try await RawHTTP.exchange(port: port, request: RawHTTP.upgradeRequest("/ws?token=\(ghost)"))
+            #expect(answer.hasPrefix("HTTP/1.1 401"))
         }
     }
 

@@ -70,6 +70,48 @@ struct GroupCommitTests {
         #expect(stored.map(\.seq) == Array(1...30))
     }
 
+    @Test(
+        "an insert after which SQLite rolled the transaction back by itself (as on SQLITE_FULL or IOERR) fails its batch and leaves the group working"
+    )
+    func transactionRolledBackUnderneath() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try await SQLiteStore.open(location: .file(directory.path("r.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let repository = SQLiteChatRepository(store: store)
+        try await repository.insertUser(User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date()), passwordHash: nil)
+        let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
+        func draft(_ text: String) -> MessageDraft {
+            MessageDraft(id: UUIDv7.make(), groupID: group.id, senderID: "u", text: text, clientID: nil, createdAt: Date())
+        }
+        _ = try await repository.appendMessage(draft("first"))
+        // RAISE(ROLLBACK) ends the whole transaction from inside the insert, as SQLite does on a full disk.
+        try await store.write { transaction in
+            _ = try await transaction.connection.query(
+                "CREATE TEMP TRIGGER lose_transaction BEFORE INSERT ON messages WHEN NEW.text = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END"
+            )
+        }
+        // A batch: the failing insert between two good ones, which must not run outside any transaction.
+        let outcomes = await withTaskGroup(of: (String, Bool).self) { tasks in
+            for text in ["a", "boom", "b"] {
+                tasks.addTask { (text, (try? await repository.appendMessage(draft(text))) != nil) }
+            }
+            return await tasks.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes["boom"] == false)
+        var afterFailures: [String] = []
+        for _ in 0..<3 {
+            do { _ = try await repository.appendMessage(draft("after")) } catch { afterFailures.append("\(error)") }
+        }
+        let stored = (try? await repository.messages(in: group.id, after: 0, limit: 100)) ?? []
+        let lastSeq = try? await repository.group(id: group.id, as: "u")?.lastSeq
+        await store.close()
+        #expect(afterFailures.isEmpty, "\(afterFailures)")
+        #expect(stored.map(\.seq) == Array(1...Int64(stored.count)), "seq gapless")
+        #expect(lastSeq == Int64(stored.count), "last_seq matches what is stored")
+        #expect(stored.filter { $0.text == "after" }.count == 3, "the group still takes messages")
+        let acknowledged = outcomes.filter(\.value).keys.sorted()
+        #expect(stored.filter { acknowledged.contains($0.text) }.count == acknowledged.count, "every acknowledged write is stored")
+    }
+
     @Test("a message whose insert fails inside a batch gives its seq back: replays and reused clientIds leave no gap")
     func insertFailureGivesSeqBack() async throws {
         let directory = try TemporaryDirectory()

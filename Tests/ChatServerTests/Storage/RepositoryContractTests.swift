@@ -291,6 +291,13 @@ struct SQLiteContractTests {
     @Test("an account deletion cut short is finished") func interruptedDeletion() async throws {
         try await Backend.sqlite.withRepository { repository, _ in try await AccountContract.interrupted(repository) }
     }
+    @Test("owned groups and live invites counted per user") func quotaCounts() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await QuotaContract.counts(repository) }
+    }
+    @Test("two invites to one group accepted at once by one user: one joins, the other is already a member")
+    func concurrentAccepts() async throws {
+        try await Backend.sqlite.withRepository { repository, _ in try await QuotaContract.concurrentAccepts(repository) }
+    }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }
     }
@@ -353,6 +360,13 @@ struct PostgresContractTests {
     }
     @Test("an account deletion cut short is finished") func interruptedDeletion() async throws {
         try await Backend.postgres.withRepository { repository, _ in try await AccountContract.interrupted(repository) }
+    }
+    @Test("owned groups and live invites counted per user") func quotaCounts() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await QuotaContract.counts(repository) }
+    }
+    @Test("two invites to one group accepted at once by one user: one joins, the other is already a member")
+    func concurrentAccepts() async throws {
+        try await Backend.postgres.withRepository { repository, _ in try await QuotaContract.concurrentAccepts(repository) }
     }
     @Test("read markers and unread counts") func readMarkers() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await LifecycleContract.readMarkers(repository, sink) }

@@ -1,6 +1,8 @@
 import ChatCore
 import ChatTestSupport
 import Foundation
+import Logging
+import SQLiteNIO
 import Testing
 
 /// Runs `chat-tui` with its own CHAT_HOME against a real server.
@@ -128,6 +130,34 @@ struct CLIIntegrationTests {
         #expect(unreachable.status == 69)
         #expect(unreachable.stderr.hasPrefix("chat-tui: cannot reach \(server.baseURL): "))
         #expect(unreachable.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test("server text never reaches the terminal raw: escape sequences and carriage returns in names and texts are shown inert")
+    func hostileTextIsInert() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
+        _ = try await cli.ok(["create", "Club"])
+        _ = try await cli.ok(["send", "Club", "hello"])
+        // What an older or hostile server could hold: today's server refuses control characters in names.
+        let connection = try await SQLiteConnection.open(storage: .file(path: directory.path("chat.sqlite")), logger: Logger(label: "test"))
+        _ = try await connection.query("UPDATE users SET display_name = ?", [.text("Ann\u{1B}[2J\rEve")])
+        _ = try await connection.query("UPDATE groups SET name = ?", [.text("Club\u{1B}]0;pwned\u{07}\nX")])
+        try await connection.close()
+        for arguments in [["history", "Club\u{1B}]0;pwned\u{07}\nX"], ["groups"], ["send", "Club\u{1B}]0;pwned\u{07}\nX", "again"]] {
+            let result = try await cli.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            for output in [result.stdout, result.stderr] {
+                #expect(
+                    !output.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\r" || $0 == "\u{07}" },
+                    "\(arguments): \(output.debugDescription)"
+                )
+            }
+            if arguments[0] == "history" { #expect(result.stdout.contains("Ann^[[2JEve: hello"), "\(result.stdout.debugDescription)") }
+            if arguments[0] == "groups" { #expect(result.stdout.filter { $0 == "\n" }.count == 1, "one group, one line") }
+        }
+        try await server.stop()
     }
 
     @Test("the full-screen UI refuses to start without a terminal")

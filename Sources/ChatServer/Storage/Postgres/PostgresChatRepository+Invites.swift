@@ -30,6 +30,21 @@ extension PostgresChatRepository {
         }
     }
 
+    func ownedGroupCount(of userID: String) async throws -> Int {
+        try await self.count("SELECT count(*) FROM memberships WHERE user_id = \(userID) AND role = 'owner'")
+    }
+
+    func liveInviteCount(by userID: String, at date: Date) async throws -> Int {
+        try await self.count(
+            "SELECT count(*) FROM invites WHERE created_by = \(userID) AND revoked_at IS NULL AND expires_at > \(date.milliseconds) AND uses < max_uses"
+        )
+    }
+
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        for try await count in try await self.store.client.query(query, logger: self.logger).decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
     func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary] {
         let rows = try await self.store.client.query(
             """
@@ -93,7 +108,8 @@ extension PostgresChatRepository {
         return nil
     }
 
-    /// The invite is read `FOR UPDATE`, so concurrent accepts on every instance take its uses one at a time. A
+    /// The invite is read `FOR UPDATE`, so concurrent accepts on every instance take its uses one at a time (and
+    /// then the group's row, so one user's accepts of two invites to it take turns). A
     /// member consumes nothing; then a ban refuses; a pending request is returned as it is; otherwise the invite
     /// must be live, and one use is taken for a membership or for a new request.
     func acceptInvite(tokenHash: [UInt8], userID: String, at date: Date) async throws -> InviteAcceptance {
@@ -111,6 +127,9 @@ extension PostgresChatRepository {
             }
             guard let (inviteID, groupID, expires, maxUses, uses, approval, creator, creatorName) = found else { throw ChatError.inviteNotFound }
             let invite = InviteRef(id: inviteID, createdBy: UserSummary(id: creator, displayName: creatorName))
+            // The group's row is locked before the membership is looked at: two accepts of different invites to
+            // one group by one user then take turns, and the second finds the membership the first made.
+            try await connection.query("SELECT id FROM groups WHERE id = \(groupID) FOR UPDATE", logger: self.logger)
             if let group = try await PostgresSQL.group(id: groupID, as: userID, on: connection, logger: self.logger) {
                 return (.alreadyMember(group), [])
             }

@@ -45,7 +45,7 @@ struct PostgresURL: Sendable, Hashable {
     }
 
     /// The client TLS settings for the mode.
-    private var tlsConfiguration: TLSConfiguration {
+    var tlsConfiguration: TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch self.sslMode {
         case .disable, .prefer, .require: configuration.certificateVerification = .none

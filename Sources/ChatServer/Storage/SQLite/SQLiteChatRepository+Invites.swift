@@ -26,6 +26,22 @@ extension SQLiteChatRepository {
         }
     }
 
+    func ownedGroupCount(of userID: String) async throws -> Int {
+        try await self.store.read { connection in
+            try await connection.rows("SELECT count(*) AS n FROM memberships WHERE user_id = ? AND role = 'owner'", [.text(userID)]).first?.int("n")
+                ?? 0
+        }
+    }
+
+    func liveInviteCount(by userID: String, at date: Date) async throws -> Int {
+        try await self.store.read { connection in
+            try await connection.rows(
+                "SELECT count(*) AS n FROM invites WHERE created_by = ? AND revoked_at IS NULL AND expires_at > ? AND uses < max_uses",
+                [.text(userID), .date(date)]
+            ).first?.int("n") ?? 0
+        }
+    }
+
     func liveInvites(of groupID: String, at date: Date) async throws -> [InviteSummary] {
         try await self.store.read { connection in
             try await connection.rows(

@@ -38,14 +38,16 @@ extension SQLiteChatRepository {
                 if let replyTo { binds += [.text(replyTo.id), .integer(Int(replyTo.seq))] }
                 _ = try await connection.query(replyTo == nil ? Self.insertMessage : Self.insertReply, binds)
             } catch {
-                // Give the seq and rev back, so that both stay gapless (no write of the batch ran in between).
+                // Give the seq and rev back, so that both stay gapless (no write of the batch ran in between);
+                // unless SQLite rolled the transaction back itself, when the undo would commit on its own.
+                guard await transaction.isActive() else { throw SQLiteWriteQueue.BatchPoisoned(cause: error) }
                 do {
                     _ = try await connection.query(
                         "UPDATE groups SET last_seq = last_seq - 1, last_rev = last_rev - 1 WHERE id = ?",
                         [.text(draft.groupID)]
                     )
-                } catch {
-                    throw SQLiteWriteQueue.BatchPoisoned()
+                } catch let undo {
+                    throw SQLiteWriteQueue.BatchPoisoned(cause: undo)
                 }
                 if let clientID = draft.clientID,
                     let original = try await SQLiteSQL.messages(

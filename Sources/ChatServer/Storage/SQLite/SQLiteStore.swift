@@ -45,8 +45,7 @@ final class SQLiteStore: Sendable {
             case .memory:
                 storage = .memory
             case .file(let path):
-                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try PrivateFiles.prepare(file: path, logger: logger)
                 storage = .file(path: path)
             }
             let eventLoop = MultiThreadedEventLoopGroup.singleton.any()

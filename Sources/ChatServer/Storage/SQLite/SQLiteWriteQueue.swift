@@ -12,6 +12,19 @@ final class SQLiteTransaction: Sendable {
         self.connection = connection
     }
 
+    /// Whether the transaction is still open. SQLite rolls a transaction back by itself on some errors (a full
+    /// disk, an I/O error, no memory, `RAISE(ROLLBACK)`); after that, any statement would run on its own and
+    /// commit at once. `BEGIN` fails only inside a transaction, so it tells (an empty one it opens is rolled back).
+    func isActive() async -> Bool {
+        do {
+            _ = try await self.connection.query("BEGIN")
+        } catch {
+            return true
+        }
+        _ = try? await self.connection.query("ROLLBACK")
+        return false
+    }
+
     /// Records an event to publish once the transaction has committed.
     func emit(_ event: ChatEvent) {
         self.pending.withLock { $0.append(event) }
@@ -49,7 +62,34 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// Thrown by a self-contained write that failed and could not undo what it did: the whole batch rolls back.
-    struct BatchPoisoned: Error {}
+    struct BatchPoisoned: Error {
+        /// What went wrong in the first place.
+        var cause: (any Error)?
+    }
+
+    /// A full disk or a failing one as the client should hear it (503, nothing stored), rather than a 500.
+    static func storageFailure(_ error: any Error) -> ChatError? {
+        if let poisoned = error as? BatchPoisoned { return poisoned.cause.flatMap(Self.storageFailure) }
+        guard let error = error as? SQLiteError else { return nil }
+        let reason = "\(error.reason)"
+        if reason == "full" {
+            return ChatError(
+                .unavailable,
+                "storage_full",
+                "The server's disk is full: nothing was stored. Try again later.",
+                retryAfter: .seconds(30)
+            )
+        }
+        if reason.hasPrefix("ioError") {
+            return ChatError(
+                .unavailable,
+                "storage_error",
+                "The server could not write to its disk: nothing was stored. Try again later.",
+                retryAfter: .seconds(30)
+            )
+        }
+        return nil
+    }
 
     /// The most writes committed together.
     static let maxBatch = 256
@@ -141,7 +181,7 @@ final class SQLiteWriteQueue: Sendable {
         do {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
         } catch {
-            for job in batch { job.complete(.failure(error)) }
+            for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
             return
         }
         let useSavepoints = batch.count > 1
@@ -156,17 +196,24 @@ final class SQLiteWriteQueue: Sendable {
                 results.append(.success(value))
             } catch {
                 _ = transaction.takeEvents()
+                // The rest of the batch must not run outside a transaction: a lost one fails the whole batch.
+                guard !(error is BatchPoisoned), await transaction.isActive() else {
+                    poisoned = true
+                    results.append(.failure(error))
+                    break
+                }
                 if savepoint {
                     _ = try? await self.connection.query("ROLLBACK TO write")
                     _ = try? await self.connection.query("RELEASE write")
                 }
-                if error is BatchPoisoned { poisoned = true }
-                results.append(.failure(error))
+                results.append(.failure(Self.storageFailure(error) ?? error))
             }
         }
         if poisoned {
             _ = try? await self.connection.query("ROLLBACK")
-            for job in batch { job.complete(.failure(ChatError.internal("The write could not be completed: try again."))) }
+            let cause = results.compactMap { result -> (any Error)? in if case .failure(let error) = result { error } else { nil } }.last
+            let failure = cause.flatMap(Self.storageFailure) ?? ChatError.internal("The write could not be completed: try again.")
+            for job in batch { job.complete(.failure(failure)) }
             return
         }
         do {
@@ -177,7 +224,7 @@ final class SQLiteWriteQueue: Sendable {
             }
         } catch {
             _ = try? await self.connection.query("ROLLBACK")
-            for job in batch { job.complete(.failure(error)) }
+            for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
             return
         }
         self.state.withLock { state in

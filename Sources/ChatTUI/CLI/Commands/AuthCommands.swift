@@ -38,7 +38,7 @@ struct LoginCommand: AsyncParsableCommand {
             auth = try await attempt(api.baseURL) { () async throws(APIError) in try await api.login(email: email, password: password) }
         }
         try self.global.store.save(Session(server: api.baseURL, token: auth.token, user: auth.user))
-        print("Signed in as \(auth.user.displayName)\(auth.user.isGuest ? " (guest)" : "") on \(api.baseURL)")
+        print("Signed in as \(TerminalText.line(auth.user.displayName))\(auth.user.isGuest ? " (guest)" : "") on \(api.baseURL)")
     }
 }
 
@@ -62,7 +62,7 @@ struct RegisterCommand: AsyncParsableCommand {
             try await api.register(email: self.email, password: password, displayName: self.name)
         }
         try self.global.store.save(Session(server: api.baseURL, token: auth.token, user: auth.user))
-        print("Registered and signed in as \(auth.user.displayName) on \(api.baseURL)")
+        print("Registered and signed in as \(TerminalText.line(auth.user.displayName)) on \(api.baseURL)")
     }
 }
 

@@ -14,11 +14,12 @@ struct GroupsCommand: AsyncParsableCommand {
         let groups = try await attempt(api.baseURL) { () async throws(APIError) in try await api.groups() }
         if self.json { return try printJSON(groups) }
         if groups.isEmpty { return print("No groups yet: chat-tui create NAME, or chat-tui join INVITE") }
-        let width = min(40, groups.map { DisplayWidth.of($0.name) }.max() ?? 4)
-        for group in groups {
-            let name = DisplayWidth.pad(DisplayWidth.truncate(group.name, to: width), to: width)
+        let names = groups.map { TerminalText.line($0.name) }
+        let width = min(40, names.map { DisplayWidth.of($0) }.max() ?? 4)
+        for (group, name) in zip(groups, names) {
+            let name = DisplayWidth.pad(DisplayWidth.truncate(name, to: width), to: width)
             let members = group.memberCount == 1 ? "1 member" : "\(group.memberCount) members"
-            print("\(name)  \(group.id)  \(group.role.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(members)")
+            print("\(name)  \(TerminalText.line(group.id))  \(group.role.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  \(members)")
         }
     }
 }
@@ -60,7 +61,7 @@ struct InviteCommand: AsyncParsableCommand {
         if let code = try? QRCode(encoding: invite.url, ecc: .medium) {
             FileHandle.standardOutput.write(Data(QRRenderer(colors: colors).render(code).utf8))
         }
-        print(invite.url)
+        print(TerminalText.line(invite.url))
     }
 }
 
@@ -75,9 +76,9 @@ struct JoinCommand: AsyncParsableCommand {
         let (api, _) = try self.global.signedIn()
         let answer = try await attempt(api.baseURL) { () async throws(APIError) in try await api.acceptInvite(self.invite) }
         if let group = answer.group {
-            print("Joined \(group.name) (\(group.id))")
+            print("Joined \(TerminalText.line(group.name)) (\(TerminalText.line(group.id)))")
         } else if let request = answer.request {
-            print("Asked to join (request \(request.id)): the group's owner or an admin must approve.")
+            print("Asked to join (request \(TerminalText.line(request.id))): the group's owner or an admin must approve.")
         }
     }
 }

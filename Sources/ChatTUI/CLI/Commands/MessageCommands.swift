@@ -27,7 +27,7 @@ struct SendCommand: AsyncParsableCommand {
         let message = try await attempt(api.baseURL) { () async throws(APIError) in
             try await api.sendMessage(groupID: group.id, text: text, clientID: clientID)
         }
-        print("Sent to \(group.name) (#\(message.seq))")
+        print("Sent to \(TerminalText.line(group.name)) (#\(message.seq))")
     }
 }
 
@@ -58,8 +58,10 @@ struct HistoryCommand: AsyncParsableCommand {
         } while cursor != nil && messages.count < self.limit
         if self.json { return try printJSON(messages) }
         for message in messages {
-            let lines = message.text.split(separator: "\n", omittingEmptySubsequences: false)
-            print("[\(LocalTime.format(message.createdAt))] \(message.sender.displayName): \(lines[0])")
+            // Server text is sanitised: an escape sequence or a `\r` in it must not rewrite the reader's terminal.
+            let lines = TerminalText.sanitize(message.text).split(separator: "\n", omittingEmptySubsequences: false)
+            let sender = TerminalText.line(message.sender.displayName)
+            print("[\(LocalTime.format(message.createdAt))] \(sender): \(lines[0])")
             for line in lines.dropFirst() { print("    \(line)") }
         }
     }
