@@ -86,6 +86,28 @@ extension ServerEvent: Codable {
         }
     }
 
+    /// The event's `data` alone, as JSON: what other transports (Socket.IO's `["name", data]`) carry beside the
+    /// name, encoded once for all their recipients.
+    public func encodedData(with encoder: JSONEncoder) throws -> Data {
+        switch self {
+        case .ready(let data): try encoder.encode(data)
+        case .messageNew(let data), .messageUpdated(let data): try encoder.encode(data)
+        case .read(let data): try encoder.encode(data)
+        case .presence(let data): try encoder.encode(data)
+        case .memberJoined(let data): try encoder.encode(data)
+        case .memberRemoved(let data): try encoder.encode(data)
+        case .memberUpdated(let data): try encoder.encode(data)
+        case .groupUpdated(let data): try encoder.encode(data)
+        case .joinRequested(let data): try encoder.encode(data)
+        case .joinDenied(let data): try encoder.encode(data)
+        case .typing(let data): try encoder.encode(data)
+        case .roomJoined(let data): try encoder.encode(data)
+        case .messageAck(let data): try encoder.encode(data)
+        case .error(let data): try encoder.encode(data)
+        case .unknown: try encoder.encode([String: String]())
+        }
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(self.type, forKey: .type)
