@@ -50,7 +50,7 @@ struct DiskFullTests {
 
         // Fill the file system.
         let filler = mount.appendingPathComponent("filler")
-        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
         let handle = try FileHandle(forWritingTo: filler)
         let chunk = Data(repeating: 0x55, count: 64 * 1024)
         while (try? handle.write(contentsOf: chunk)) != nil {}
