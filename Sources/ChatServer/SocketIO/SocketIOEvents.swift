@@ -27,7 +27,7 @@ enum SocketIOEvents {
         if name == "room:join", let groupID = try? ChatJSON.decoder.decode(String.self, from: Data(first.utf8)) {
             return .roomJoin(groupId: groupID)
         }
-        let frame = "{\"type\":" + Self.jsonString(name) + ",\"data\":" + first + "}"
+        let frame = "{\"type\":" + SocketIOPacket.jsonString(name) + ",\"data\":" + first + "}"
         do {
             return try ChatJSON.decoder.decode(ClientEvent.self, from: Data(frame.utf8))
         } catch {
@@ -51,9 +51,5 @@ enum SocketIOEvents {
             let error: ServerEvent.EventError
         }
         return [String(decoding: try ChatJSON.encoder.encode(Body(error: .init(code: code, message: message))), as: UTF8.self)]
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 }

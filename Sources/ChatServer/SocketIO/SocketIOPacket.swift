@@ -119,8 +119,12 @@ struct SocketIOPacket: Sendable, Hashable {
 
     /// An EVENT whose arguments are already JSON: `42["name",arg,…]`, with an ack id when given.
     static func event(_ name: String, arguments: [String], ackID: Int? = nil, namespace: String = "/") -> SocketIOPacket {
-        let nameJSON = String(decoding: (try? JSONEncoder().encode(name)) ?? Data("\"\"".utf8), as: UTF8.self)
-        return SocketIOPacket(kind: .event, namespace: namespace, ackID: ackID, json: "[" + ([nameJSON] + arguments).joined(separator: ",") + "]")
+        SocketIOPacket(
+            kind: .event,
+            namespace: namespace,
+            ackID: ackID,
+            json: "[" + ([Self.jsonString(name)] + arguments).joined(separator: ",") + "]"
+        )
     }
 
     /// The answer to an ack id: `43<id>[arg,…]`.
@@ -133,5 +137,10 @@ struct SocketIOPacket: Sendable, Hashable {
         struct Body: Encodable { let message: String }
         let json = String(decoding: (try? JSONEncoder().encode(Body(message: message))) ?? Data("{}".utf8), as: UTF8.self)
         return SocketIOPacket(kind: .connectError, namespace: namespace, json: json)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 }
