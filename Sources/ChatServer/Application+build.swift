@@ -113,17 +113,25 @@ struct ServerComponents {
         )
         let sessions = SessionVerifier(tokens: tokens, versions: sessionVersions, repository: storage.repository)
         let auth = AuthMiddleware(sessions: sessions)
+        let session = RealtimeSession(service: service, hub: hub, presence: presence, sessions: sessions, clock: clock)
+        let origins = OriginPolicy(allowed: configuration.effectiveAllowedOrigins)
+        var socketIOOptions = configuration.socketIO
+        socketIOOptions.maxPayload = configuration.maxFrameSize
+        socketIOOptions.queueLimit = configuration.outboundQueueLimit
+        let socketIOSessions = SocketIOSessions(options: socketIOOptions, realtime: session, logger: logger)
+        storage.services.append(socketIOSessions)
+        let socketIO = SocketIOController(sessions: socketIOSessions, origins: origins)
         let realtime = RealtimeController(
-            service: service,
-            hub: hub,
-            presence: presence,
+            session: session,
             auth: AuthMiddleware(sessions: sessions, acceptsQueryToken: true),
             maxFrameSize: configuration.maxFrameSize,
-            allowedOrigins: configuration.effectiveAllowedOrigins,
-            clock: clock
+            origins: origins,
+            socketIO: socketIO
         )
         shutdown.add {
+            // Both `/ws` sockets and Socket.IO sessions: the latter get `41` (then close) from the same queue.
             await hub.closeAll(code: RealtimeController.goingAwayCode, reason: "server shutting down", timeout: .seconds(3))
+            socketIOSessions.closeAll()
         }
 
         let router = Router(context: ChatRequestContext.self)
@@ -144,6 +152,7 @@ struct ServerComponents {
         router.addRoutes(invites.groupEndpoints, atPath: "/groups/:id/invites")
         router.addRoutes(invites.acceptEndpoints, atPath: "/invites")
         router.addRoutes(realtime.endpoints, atPath: "/ws")
+        router.addRoutes(socketIO.endpoints, atPath: "/socket.io")
         router.addRoutes(JoinPageController(service: service).endpoints, atPath: "/join")
 
         let metadata: Logger.Metadata = [

@@ -40,7 +40,7 @@ public struct ServerConfiguration: Sendable {
     public var bcryptQueueLimit = 32
     /// How many reverse proxies in front append to `X-Forwarded-For`; 0 ignores the header.
     public var trustedProxies = 0
-    /// Browser origins allowed to open `/ws`; `nil` means the origin of `PUBLIC_URL` only. `["*"]` allows any.
+    /// Browser origins allowed to open `/ws` and `/socket.io/`; `nil` means the origin of `PUBLIC_URL` only. `["*"]` allows any.
     /// Requests without an `Origin` (native clients) are always allowed.
     public var allowedOrigins: [String]?
     /// How long a new connection may stay silent before its first request.
@@ -53,6 +53,9 @@ public struct ServerConfiguration: Sendable {
     public var retentionDays: Int?
     /// How often the retention service looks for expired messages.
     public var retentionInterval = Duration.seconds(60)
+    /// `/socket.io/`'s heartbeat and deadlines (its payload and queue limits follow `maxFrameSize` and
+    /// `outboundQueueLimit`).
+    public var socketIO = SocketIOOptions()
 
     public init() {}
 

@@ -6,11 +6,12 @@ import Synchronization
 
 /// Routes events to the WebSocket connections of the members they concern, on this instance.
 ///
-/// Each event is encoded once, into one buffer that every recipient's queue shares. A connection's queue is
+/// Events are routed as typed values (``OutgoingEvent``): each transport's edge encodes an event once, and every
+/// recipient on that transport shares the bytes. A connection's queue is
 /// bounded: a reader that stops reading is cut off when its queue is full, and catches up by `rev` when it
 /// reconnects, so one stalled socket never holds memory or slows the others.
 public final class RealtimeHub: ChatEventSink, Sendable {
-    /// Identifies one WebSocket connection.
+    /// Identifies one real-time connection (a `/ws` socket or a Socket.IO session).
     public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
         let raw: UInt64
         public var description: String { "ws-\(self.raw)" }
@@ -18,7 +19,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// What a connection's writer receives.
     public enum Outgoing: Sendable {
-        /// A JSON text frame, encoded once for every recipient.
+        /// An event, for the connection's edge to encode in its transport's form (once for all its recipients).
+        case event(OutgoingEvent)
+        /// Bytes the connection's own edge prepared in its wire form (a Socket.IO acknowledgement).
         case frame(ByteBuffer)
         /// Close the socket with this code (1001 at shutdown, 4001 when the token expires).
         case close(code: UInt16, reason: String)
@@ -33,7 +36,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         let cutOff: @Sendable () -> Void
         var groups: Set<String> = []
         /// Frames held back until `ready` has been sent, or `nil` once live.
-        var held: [ByteBuffer]? = []
+        var held: [Outgoing]? = []
     }
 
     private struct State {
@@ -101,11 +104,11 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 for cursor in ready.groups { state.known[cursor.id, default: GroupCursor()].advance(seq: cursor.lastSeq, rev: cursor.rev) }
             }
         }
-        let frame = Self.encode(event)
+        let first = Outgoing.event(OutgoingEvent(event))
         self.state.withLock { state in
             guard let held = state.connections[id]?.held else { return }
             state.connections[id]?.held = nil
-            for buffer in [frame] + held { Self.enqueue(buffer, to: id, in: &state) }
+            for outgoing in [first] + held { Self.enqueue(outgoing, to: id, in: &state) }
         }
         self.cutOffOverflowed()
     }
@@ -117,8 +120,12 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Sends one event to one connection.
     public func send(_ event: ServerEvent, to id: ConnectionID) {
-        let frame = Self.encode(event)
-        self.state.withLock { Self.enqueue(frame, to: id, in: &$0) }
+        self.send(.event(OutgoingEvent(event)), to: id)
+    }
+
+    /// Sends bytes the connection's edge prepared, in order with its events.
+    func send(_ outgoing: Outgoing, to id: ConnectionID) {
+        self.state.withLock { Self.enqueue(outgoing, to: id, in: &$0) }
         self.cutOffOverflowed()
     }
 
@@ -172,7 +179,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// The number of open connections.
     public var connectionCount: Int { self.state.withLock { $0.connections.count } }
 
-    /// Delivers committed events to the connections concerned, each encoded once.
+    /// Delivers committed events to the connections concerned, each encoded once per transport.
     public func publish(_ events: [ChatEvent]) {
         self.deliver(events)
     }
@@ -184,11 +191,11 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         var fresh = 0
         for event in events {
             if case .sessionsEnded(let userID, let version, let deleted) = event {
-                self.endSessions(of: userID, before: version, deleted: deleted, frame: Self.encode(event.serverEvent))
+                self.endSessions(of: userID, before: version, deleted: deleted, frame: .event(OutgoingEvent(event.serverEvent)))
                 continue
             }
             let start = ContinuousClock.now
-            let frame = Self.encode(event.serverEvent)
+            let frame = Outgoing.event(OutgoingEvent(event.serverEvent))
             let recipients = self.state.withLock { state -> Int? in
                 if let groupID = event.groupID, let rev = event.rev {
                     guard Self.firstDelivery(of: rev, in: groupID, state: &state) else { return nil }
@@ -210,7 +217,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Stops accepting the account's ended tokens here, and closes the sockets opened with them (all of a deleted
     /// account's), after telling them why.
-    private func endSessions(of userID: String, before version: Int64, deleted: Bool, frame: ByteBuffer) {
+    private func endSessions(of userID: String, before version: Int64, deleted: Bool, frame: Outgoing) {
         self.sessions.ended(userID: userID, version: version, deleted: deleted)
         self.state.withLock { state in
             for id in state.byUser[userID] ?? [] {
@@ -227,7 +234,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Sends one event's frame to the connections it concerns, and keeps the subscriptions in step with the
     /// memberships it changes. Returns how many connections it reached.
-    private static func route(_ event: ChatEvent, frame: ByteBuffer, in state: inout State) -> Int {
+    private static func route(_ event: ChatEvent, frame: Outgoing, in state: inout State) -> Int {
         var targets: Set<ConnectionID>
         switch event {
         case .messageCreated(let message), .messageUpdated(let message):
@@ -248,12 +255,12 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         case .groupDeleted(let groupID):
             // Every member hears that they were removed: a frame per user, with their own id.
             targets = state.byGroup[groupID] ?? []
-            var frames: [String: ByteBuffer] = [:]
+            var frames: [String: Outgoing] = [:]
             for id in targets {
                 guard let userID = state.connections[id]?.userID else { continue }
                 let own =
                     frames[userID]
-                    ?? Self.encode(.memberRemoved(.init(groupId: groupID, userId: userID, reason: .groupDeleted, rev: 0)))
+                    ?? .event(OutgoingEvent(.memberRemoved(.init(groupId: groupID, userId: userID, reason: .groupDeleted, rev: 0))))
                 frames[userID] = own
                 Self.enqueue(own, to: id, in: &state)
                 Self.unsubscribe(id, from: groupID, in: &state)
@@ -311,14 +318,14 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// How many groups the hub keeps delivery state for (followed groups only).
     var trackedGroupCount: Int { self.state.withLock { Set($0.known.keys).union($0.delivered.keys).count } }
 
-    private static func enqueue(_ frame: ByteBuffer, to id: ConnectionID, in state: inout State) {
+    private static func enqueue(_ outgoing: Outgoing, to id: ConnectionID, in state: inout State) {
         guard let connection = state.connections[id] else { return }
         if connection.held != nil {
-            state.connections[id]?.held?.append(frame)
+            state.connections[id]?.held?.append(outgoing)
             if state.connections[id]?.held?.count ?? 0 > state.queueLimit { Self.overflow(id, in: &state) }
             return
         }
-        if case .enqueued(let remaining) = connection.continuation.yield(.frame(frame)), remaining > 0 { return }
+        if case .enqueued(let remaining) = connection.continuation.yield(outgoing), remaining > 0 { return }
         // The queue reached its limit: the reader has stalled.
         Self.overflow(id, in: &state)
     }
@@ -349,15 +356,6 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             return state.overflowed
         }
         for cutOff in cutOffs { cutOff() }
-    }
-
-    /// One event as the bytes of a text frame.
-    static func encode(_ event: ServerEvent) -> ByteBuffer {
-        do {
-            return ByteBuffer(bytes: try ChatJSON.encoder.encode(event))
-        } catch {
-            return ByteBuffer(string: #"{"type":"error","data":{"code":"internal_error","message":"Could not encode an event."}}"#)
-        }
     }
 }
 

@@ -11,6 +11,8 @@ struct EngineIOSessionMachine: Sendable {
 
     enum State: Sendable, Hashable {
         case open(Transport)
+        /// The server ended a polling session with packets still queued: the next poll carries them and a close.
+        case closing
         case closed
     }
 
@@ -21,6 +23,8 @@ struct EngineIOSessionMachine: Sendable {
         case holdPoll
         /// Answer the held (or just arrived) poll GET with this payload.
         case answerPoll(String)
+        /// Answer this poll GET with the last packets (ending with a close); the session is over.
+        case finalPoll(String)
         /// Write these packets to the WebSocket, in order.
         case sendOnWebSocket([EngineIOPacket])
         /// Answer the probe with `3probe`, and a held poll (if `releasePoll`) with a noop, so that the client lets go
@@ -57,6 +61,10 @@ struct EngineIOSessionMachine: Sendable {
     }
 
     var isClosed: Bool { self.state == .closed }
+    /// Whether the session is over or ending: nothing more goes out.
+    var isEnding: Bool { self.state == .closed || self.state == .closing }
+    /// Packets waiting for a poll (or for the end of an upgrade).
+    var queuedCount: Int { self.outbound.count }
 
     // MARK: Polling
 
@@ -65,6 +73,9 @@ struct EngineIOSessionMachine: Sendable {
         switch self.state {
         case .closed:
             return .refuse(.unknownSession, thenClose: false)
+        case .closing:
+            self.state = .closed
+            return .finalPoll(self.takeFinalPayload())
         case .open(.websocket):
             return .refuse(.badRequest, thenClose: false)
         case .open(.polling), .open(.probing):
@@ -83,6 +94,8 @@ struct EngineIOSessionMachine: Sendable {
         switch self.state {
         case .closed:
             return ([], .refuse(.unknownSession, thenClose: false))
+        case .closing:
+            return ([], .none)
         case .open(.websocket):
             return ([], .refuse(.badRequest, thenClose: false))
         case .open(.polling), .open(.probing):
@@ -94,7 +107,11 @@ struct EngineIOSessionMachine: Sendable {
 
     /// A frame arrived on the session's WebSocket (after an upgrade, or WebSocket-only).
     mutating func webSocketReceived(_ packet: EngineIOPacket) -> (messages: [EngineIOPacket], action: Action) {
-        guard case .open(.websocket) = self.state else { preconditionFailure("a WebSocket frame for a session not on WebSocket") }
+        switch self.state {
+        case .closed, .closing: return ([], .none)
+        case .open(.websocket): break
+        case .open(.polling), .open(.probing): preconditionFailure("a WebSocket frame for a session not on WebSocket")
+        }
         return self.received([packet])
     }
 
@@ -109,7 +126,8 @@ struct EngineIOSessionMachine: Sendable {
 
     /// A frame arrived on the probe socket: `2probe`, then `5`; anything else ends the probe.
     mutating func probeReceived(_ packet: EngineIOPacket) -> Action {
-        guard case .open(.probing(let probed)) = self.state else { preconditionFailure("a probe frame without a probe") }
+        // The session may have closed, or the probe timed out, while this frame was on its way.
+        guard case .open(.probing(let probed)) = self.state else { return .closeProbe }
         switch (packet, probed) {
         case (.ping("probe"), false):
             self.state = .open(.probing(probed: true))
@@ -137,7 +155,7 @@ struct EngineIOSessionMachine: Sendable {
     /// Packets for the client.
     mutating func send(_ packets: [EngineIOPacket]) -> Action {
         switch self.state {
-        case .closed:
+        case .closed, .closing:
             return .none
         case .open(.websocket):
             return .sendOnWebSocket(packets)
@@ -154,6 +172,11 @@ struct EngineIOSessionMachine: Sendable {
 
     /// The ping interval passed: a pong still missing ends the session; otherwise a ping goes out.
     mutating func pingTimerFired() -> Action {
+        if self.state == .closing {
+            // The client never came for its last packets.
+            self.state = .closed
+            return .close(reason: .serverClosed)
+        }
         guard case .open = self.state else { return .none }
         if self.awaitingPong {
             self.state = .closed
@@ -170,10 +193,26 @@ struct EngineIOSessionMachine: Sendable {
         return .close(reason: .pingTimeout)
     }
 
-    /// The server ends the session (shutdown, an ended token).
+    /// The server ends the session (shutdown, an ended token, a refused CONNECT). On polling, packets still
+    /// queued are not lost: they wait, with a close packet after them, for the client's next poll.
     mutating func serverClose() -> Action {
-        guard case .open = self.state else { return .none }
+        switch self.state {
+        case .closed, .closing:
+            return .none
+        case .open(.polling) where !self.outbound.isEmpty, .open(.probing) where !self.outbound.isEmpty:
+            self.state = .closing
+            return .none
+        case .open:
+            self.state = .closed
+            return .close(reason: .serverClosed)
+        }
+    }
+
+    /// Ends the session now, dropping what waits (a stalled reader, the last step of a shutdown).
+    mutating func terminate() -> Action {
+        guard self.state != .closed else { return .none }
         self.state = .closed
+        self.outbound = []
         return .close(reason: .serverClosed)
     }
 
@@ -197,6 +236,14 @@ struct EngineIOSessionMachine: Sendable {
             }
         }
         return (messages, .none)
+    }
+
+    /// The last packets of a closing session and the close packet, at most 16 (older ones are dropped first: the
+    /// client reconnects and catches up).
+    private mutating func takeFinalPayload() -> String {
+        let packets = Array((self.outbound + [.close]).suffix(EngineIOPacket.maxPacketsPerPoll))
+        self.outbound = []
+        return EngineIOPacket.encodePayloads(packets)[0]
     }
 
     /// Up to 16 queued packets as one poll answer; the rest wait for the next poll.

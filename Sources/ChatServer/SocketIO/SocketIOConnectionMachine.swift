@@ -77,16 +77,24 @@ struct SocketIOConnectionMachine: Sendable {
         }
     }
 
+    /// An Engine.IO binary message: chat needs none, so it is refused with a clean close.
+    mutating func receivedBinary() -> Action {
+        guard self.state != .closed else { return .none }
+        self.state = .closed
+        return .close(sending: [SocketIOPacket(kind: .disconnect)])
+    }
+
     /// The token held: the client is connected under `socketID`.
     mutating func authenticated(socketID: String) -> Action {
-        precondition(self.state == .authenticating, "authenticated without a CONNECT being checked")
+        // The client may have broken the protocol (and been closed) while its token was being checked.
+        guard self.state == .authenticating else { return .none }
         self.state = .connected
         return .send([SocketIOPacket(kind: .connect, json: "{\"sid\":\"\(socketID)\"}")])
     }
 
     /// The token did not hold: `44{"message":"unauthorized"}`, after which clients do not reconnect.
     mutating func refused() -> Action {
-        precondition(self.state == .authenticating, "refused without a CONNECT being checked")
+        guard self.state == .authenticating else { return .none }
         self.state = .closed
         return .close(sending: [.connectError("unauthorized")])
     }

@@ -70,9 +70,9 @@ struct ServerProcessTests {
         let nginx = try read("deploy/nginx.conf")
         #expect(nginx.contains("TRUST_PROXY=1") && nginx.contains("$proxy_add_x_forwarded_for"))
         let readme = try read("README.md")
-        let example = try #require(readme.range(of: "**Behind a reverse proxy**").map { String(readme[$0.lowerBound...].prefix(1600)) })
+        let example = try #require(readme.range(of: "**Behind a reverse proxy**").map { String(readme[$0.lowerBound...].prefix(2400)) })
         #expect(example.contains("TRUST_PROXY=1"))
-        #expect(example.components(separatedBy: "X-Forwarded-For $proxy_add_x_forwarded_for").count - 1 == 2, "both locations set it")
+        #expect(example.components(separatedBy: "X-Forwarded-For $proxy_add_x_forwarded_for").count - 1 == 3, "every location sets it")
     }
 
     @Test("a bad setting is one line on stderr and exit status 1")

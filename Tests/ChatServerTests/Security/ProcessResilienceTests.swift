@@ -27,7 +27,7 @@ func residentMegabytes(_ pid: Int32) -> Double {
 
 @Suite("Resilience of the server process", .serialized)
 struct ProcessResilienceTests {
-    @Test("SIGTERM: WebSockets close with 1001, the request in flight finishes, new connections are refused, exit 0")
+    @Test("SIGTERM: WebSockets close with 1001, Socket.IO sessions get 41, the request in flight finishes, new connections are refused, exit 0")
     func gracefulStop() async throws {
         let directory = try TemporaryDirectory()
         // A high bcrypt cost makes registration slow enough to be caught in flight.
@@ -35,11 +35,16 @@ struct ProcessResilienceTests {
         let api = APIClient(baseURL: server.baseURL, timeout: .seconds(60))
         let ann = try await api.guest(displayName: "Ann")
         let (socket, _) = try await WebSocketProbe.connect(port: server.port, token: ann.token)
+        let socketIO = EngineIOSocket(port: server.port, query: "EIO=4&transport=websocket")
+        socketIO.send("40{\"token\":\"\(ann.token)\"}")
+        _ = try await socketIO.first { $0.hasPrefix("42[\"ready\"") }
         let inFlight = Task { try await api.register(email: "late@example.org", password: "a long password", displayName: "Late") }
         try await Task.sleep(for: .milliseconds(300))
         kill(server.child.process.processIdentifier, SIGTERM)
         let close = try await socket.closeFrame()
         #expect(close?.closeCode == .goingAway)
+        // Socket.IO's "io server disconnect": clients do not reconnect on their own to a server that is stopping.
+        _ = try await socketIO.first { $0 == "41" }
         let registered = try await inFlight.value
         #expect(registered.user.email == "late@example.org")
         #expect(try await server.stop() == 0)
