@@ -167,17 +167,24 @@ enum LoadMark {
     /// Whether the frame is the `ready` event a socket gets once it is subscribed: other events (presence,
     /// joins) may come before or after it, and must not count as readiness.
     static func isReady(_ buffer: ByteBuffer) -> Bool {
-        Self.contains(buffer, Self.readyType)
+        Self.contains(buffer, Self.readyType) || Self.starts(buffer, Self.socketIOReady)
     }
 
     /// Whether the frame is an `error` event.
     static func isError(_ buffer: ByteBuffer) -> Bool {
-        Self.contains(buffer, Self.errorType)
+        Self.contains(buffer, Self.errorType) || Self.starts(buffer, Self.socketIOError)
     }
 
     private static let ackType = Array("\"message:ack\"".utf8)
     private static let readyType = Array("\"type\":\"ready\"".utf8)
     private static let errorType = Array("\"type\":\"error\"".utf8)
+    /// The same events over Socket.IO: `42["ready",…]`, `42["error",…]`.
+    private static let socketIOReady = Array("42[\"ready\"".utf8)
+    private static let socketIOError = Array("42[\"error\"".utf8)
+
+    private static func starts(_ buffer: ByteBuffer, _ prefix: [UInt8]) -> Bool {
+        buffer.readableBytesView.starts(with: prefix)
+    }
 
     private static func contains(_ buffer: ByteBuffer, _ needle: [UInt8]) -> Bool {
         buffer.withUnsafeReadableBytes { bytes in

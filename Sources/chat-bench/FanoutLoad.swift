@@ -15,7 +15,16 @@ final class FanoutLoad: Sendable {
         case open = 2
     }
 
+    /// How the members connect to chat-server.
+    enum Transport: String, Sendable {
+        /// `/ws`: JSON frames.
+        case webSocket = "ws"
+        /// `/socket.io/` with the websocket transport, as a Socket.IO client with `transports: ['websocket']` does.
+        case socketIO = "socket.io"
+    }
+
     let flows: [FanoutFlow]
+    let transport: Transport
     let latency = LatencyRecorder()
     let deliveries = Atomic<Int>(0)
     let ready = Counter()
@@ -24,8 +33,9 @@ final class FanoutLoad: Sendable {
     let errors = Counter()
     private let modeValue = Atomic<Int>(Mode.idle.rawValue)
 
-    init(groups: [String?], members: Int) {
-        self.flows = groups.enumerated().map { FanoutFlow(index: $0.offset, groupID: $0.element, members: members) }
+    init(groups: [String?], members: Int, transport: Transport = .webSocket) {
+        self.transport = transport
+        self.flows = groups.enumerated().map { FanoutFlow(index: $0.offset, groupID: $0.element, members: members, transport: transport) }
     }
 
     var mode: Mode {
@@ -41,15 +51,27 @@ final class FanoutLoad: Sendable {
             try await withThrowingTaskGroup(of: (Int, BenchSocket).self) { group in
                 for (m, token) in tokens[g].enumerated() {
                     group.addTask {
+                        // Socket.IO's client answers the server's pings (`2`) with `3`, on the socket that got them.
+                        let connected = Mutex<BenchSocket?>(nil)
+                        let socketIO = self.transport == .socketIO
                         let socket = try await BenchSocket.connect(
                             host: server.host,
                             port: server.port,
-                            path: token == nil ? "/ws?group=\(g)" : "/ws",
+                            path: token == nil ? "/ws?group=\(g)" : socketIO ? "/socket.io/?EIO=4&transport=websocket" : "/ws",
                             token: token,
                             on: eventLoops,
-                            onText: { [self] frame in self.received(frame, by: flow) },
+                            onText: { [self] frame in
+                                if socketIO, frame.readableBytes == 1, frame.getInteger(at: frame.readerIndex, as: UInt8.self) == UInt8(ascii: "2") {
+                                    connected.withLock { $0 }?.send("3")
+                                    return
+                                }
+                                self.received(frame, by: flow)
+                            },
                             onClose: { [self] in self.closedSockets.increment() }
                         )
+                        connected.withLock { $0 = socket }
+                        // The CONNECT to the default namespace; the token came with the upgrade's header.
+                        if socketIO { socket.send("40") }
                         return (m, socket)
                     }
                 }
@@ -98,11 +120,13 @@ final class FanoutFlow: Sendable {
     /// The group's id on chat-server; nil on the bare server.
     let groupID: String?
     let members: Int
+    let transport: FanoutLoad.Transport
     private let sockets = Mutex<[BenchSocket]>([])
     /// The next message index, and the members each message in flight has yet to reach.
     private let state = Mutex<(next: Int, remaining: [Int: Int])>((0, [:]))
 
-    init(index: Int, groupID: String?, members: Int) {
+    init(index: Int, groupID: String?, members: Int, transport: FanoutLoad.Transport = .webSocket) {
+        self.transport = transport
         self.index = index
         self.groupID = groupID
         self.members = members
@@ -125,7 +149,8 @@ final class FanoutFlow: Sendable {
         }
         let text = LoadMark.text(group: self.index, index: index, nanos: due)
         let group = self.groupID ?? "\(self.index)"
-        let frame = #"{"type":"message:send","data":{"groupId":"\#(group)","text":"\#(text)","clientId":"fanout-\#(due)-\#(index)"}}"#
+        let data = #"{"groupId":"\#(group)","text":"\#(text)","clientId":"fanout-\#(due)-\#(index)"}"#
+        let frame = self.transport == .socketIO ? #"42["message:send",\#(data)]"# : #"{"type":"message:send","data":\#(data)}"#
         self.sockets.withLock { $0.first }?.send(frame)
     }
 

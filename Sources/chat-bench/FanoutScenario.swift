@@ -3,7 +3,8 @@ import Foundation
 
 /// `fanout`: groups of 100 connected members, one sender each. A closed loop finds the capacity (deliveries/s),
 /// then an open loop at half the baseline's capacity times each delivery from send to receipt. Baseline: the
-/// bare broadcaster under the same generator. Goals: capacity ≥ 0.5× the baseline, p99 ≤ 50 ms.
+/// bare broadcaster under the same generator. Goals: capacity ≥ 0.5× the baseline, p99 ≤ 50 ms. The same run
+/// through `/socket.io/` (websocket transport) is reported beside it.
 struct FanoutScenario: Scenario {
     static let name = "fanout"
 
@@ -38,14 +39,75 @@ struct FanoutScenario: Scenario {
             tokens.append(slice.map(\.token))
             bench.progress.update("fanout: \(g + 1)/\(groups) groups formed")
         }
-        let load = FanoutLoad(groups: groupIDs, members: members)
+        let messagesPerSecond = baseline.deliveriesPerSecond / 2 / Double(members)
+        // The same members and groups, through `/ws`, then through `/socket.io/` (websocket transport).
+        let ws = try await self.run(.webSocket, groups: groupIDs, tokens: tokens, rate: messagesPerSecond, server: server, bench: bench)
+        let socketIO = try await self.run(.socketIO, groups: groupIDs, tokens: tokens, rate: messagesPerSecond, server: server, bench: bench)
+
+        var result = ScenarioResult(scenario: Self.name)
+        result.add("groups", groups)
+        result.add("members_per_group", members)
+        result.add("deliveries_per_s", ws.capacity.deliveriesPerSecond, digits: 0)
+        result.add("baseline_deliveries_per_s", baseline.deliveriesPerSecond, digits: 0)
+        let ratio = ws.capacity.deliveriesPerSecond / baseline.deliveriesPerSecond
+        result.add("ratio", ratio)
+        result.add("server_cpu_share", ws.capacity.serverShare)
+        result.add("generator_cpu_share", ws.capacity.generatorShare)
+        result.add("baseline_server_cpu_share", baseline.serverShare)
+        result.add("baseline_generator_cpu_share", baseline.generatorShare)
+        result.add("open_loop_messages_per_s", messagesPerSecond, digits: 0)
+        result.add("open_loop_deliveries", ws.openDeliveries)
+        result.add("p50_ms", ws.p50)
+        result.add("p99_ms", ws.p99)
+        result.add("p999_ms", ws.p999)
+        result.add("messages_not_delivered", ws.missing)
+        result.add("send_errors", ws.errors)
+        result.add("sockets_closed_by_server", ws.closed)
+        result.add("socketio_deliveries_per_s", socketIO.capacity.deliveriesPerSecond, digits: 0)
+        result.add("socketio_ratio", socketIO.capacity.deliveriesPerSecond / baseline.deliveriesPerSecond)
+        result.add("socketio_server_cpu_share", socketIO.capacity.serverShare)
+        result.add("socketio_open_loop_deliveries", socketIO.openDeliveries)
+        result.add("socketio_p50_ms", socketIO.p50)
+        result.add("socketio_p99_ms", socketIO.p99)
+        result.add("socketio_p999_ms", socketIO.p999)
+        result.add("socketio_messages_not_delivered", socketIO.missing)
+        result.add("socketio_send_errors", socketIO.errors)
+        result.goal("goal_capacity", "capacity ≥ 0.5 × baseline", met: ratio >= 0.5)
+        result.goal("goal_p99", "p99 ≤ 50 ms at half the baseline's capacity", met: ws.p99.map { $0 <= 50 && ws.missing == 0 && ws.errors == 0 })
+        return result
+    }
+
+    /// What one transport achieved: its closed-loop capacity, then the open loop's latency and losses.
+    private struct TransportRun {
+        let capacity: Capacity
+        let openDeliveries: Int
+        let p50: Double?
+        let p99: Double?
+        let p999: Double?
+        let missing: Int
+        let errors: Int
+        let closed: Int
+    }
+
+    /// Connects every member through `transport`, finds the capacity, then runs the open loop at `rate` messages/s.
+    private func run(
+        _ transport: FanoutLoad.Transport,
+        groups groupIDs: [String],
+        tokens: [[String?]],
+        rate messagesPerSecond: Double,
+        server: ServerHandle,
+        bench: Bench
+    ) async throws -> TransportRun {
+        let plan = bench.plan
+        let label = transport == .webSocket ? "fanout" : "fanout socket.io"
+        let load = FanoutLoad(groups: groupIDs, members: plan.fanoutMembers, transport: transport)
         try await load.connect(to: server, tokens: tokens, bench: bench)
         defer { load.disconnect() }
-        let capacity = try await self.capacity(of: load, server: server, bench: bench, label: "fanout")
+        let capacity = try await self.capacity(of: load, server: server, bench: bench, label: label)
 
         // The open loop: messages on a timetable at half the baseline's capacity, spread over the senders.
-        let messagesPerSecond = baseline.deliveriesPerSecond / 2 / Double(members)
-        bench.progress.phase("fanout: open loop at \(Int(messagesPerSecond)) messages/s (half the baseline's capacity)")
+        let groups = groupIDs.count
+        bench.progress.phase("\(label): open loop at \(Int(messagesPerSecond)) messages/s (half the baseline's capacity)")
         let sentBefore = load.deliveries.load(ordering: .relaxed)
         load.mode = .open
         let interval = Double(groups) / messagesPerSecond * 1e9
@@ -73,32 +135,16 @@ struct FanoutScenario: Scenario {
         load.mode = .idle
         await load.drain(timeout: .seconds(10))
         load.latency.stop()
-        let missing = load.undelivered
-        let openDeliveries = load.deliveries.load(ordering: .relaxed) - sentBefore
-
-        var result = ScenarioResult(scenario: Self.name)
-        result.add("groups", groups)
-        result.add("members_per_group", members)
-        result.add("deliveries_per_s", capacity.deliveriesPerSecond, digits: 0)
-        result.add("baseline_deliveries_per_s", baseline.deliveriesPerSecond, digits: 0)
-        let ratio = capacity.deliveriesPerSecond / baseline.deliveriesPerSecond
-        result.add("ratio", ratio)
-        result.add("server_cpu_share", capacity.serverShare)
-        result.add("generator_cpu_share", capacity.generatorShare)
-        result.add("baseline_server_cpu_share", baseline.serverShare)
-        result.add("baseline_generator_cpu_share", baseline.generatorShare)
-        result.add("open_loop_messages_per_s", messagesPerSecond, digits: 0)
-        result.add("open_loop_deliveries", openDeliveries)
-        result.add("p50_ms", load.latency.milliseconds(at: 50))
-        result.add("p99_ms", load.latency.milliseconds(at: 99))
-        result.add("p999_ms", load.latency.milliseconds(at: 99.9))
-        result.add("messages_not_delivered", missing)
-        result.add("send_errors", load.errors.value)
-        result.add("sockets_closed_by_server", load.closedSockets.value)
-        result.goal("goal_capacity", "capacity ≥ 0.5 × baseline", met: ratio >= 0.5)
-        let p99 = load.latency.milliseconds(at: 99)
-        result.goal("goal_p99", "p99 ≤ 50 ms at half the baseline's capacity", met: p99.map { $0 <= 50 && missing == 0 && load.errors.value == 0 })
-        return result
+        return TransportRun(
+            capacity: capacity,
+            openDeliveries: load.deliveries.load(ordering: .relaxed) - sentBefore,
+            p50: load.latency.milliseconds(at: 50),
+            p99: load.latency.milliseconds(at: 99),
+            p999: load.latency.milliseconds(at: 99.9),
+            missing: load.undelivered,
+            errors: load.errors.value,
+            closed: load.closedSockets.value
+        )
     }
 
     /// Deliveries per second with `window` messages in flight per sender, and the CPU shares meanwhile.
