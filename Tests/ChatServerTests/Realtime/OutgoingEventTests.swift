@@ -31,8 +31,14 @@ struct OutgoingEventTests {
             streams.append(stream)
         }
         let message = Message(
-            id: "m1", groupId: "g", seq: 1, rev: 1, sender: UserSummary(id: "u-sender", displayName: "Sender"), text: "hello",
-            createdAt: Date(timeIntervalSince1970: 1_795_000_000), clientId: nil
+            id: "m1",
+            groupId: "g",
+            seq: 1,
+            rev: 1,
+            sender: UserSummary(id: "u-sender", displayName: "Sender"),
+            text: "hello",
+            createdAt: Date(timeIntervalSince1970: 1_795_000_000),
+            clientId: nil
         )
         hub.publish([.messageCreated(message)])
         var events: [OutgoingEvent] = []
