@@ -6,11 +6,18 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Engine.IO over real HTTP: raw polling requests (each on its own connection, so that a held GET does not block
 /// a POST), for checking the wire exchanges byte for byte.
-struct EngineIOPolling: Sendable {
+final class EngineIOPolling: Sendable {
     let port: Int
+    /// Per sid, the packets of a poll answer that ``first(_:timeout:where:)`` has not reached yet.
+    private let unread = Mutex<[String: [String]]>([:])
+
+    init(port: Int) {
+        self.port = port
+    }
 
     struct Answer: Sendable {
         let status: Int
@@ -69,9 +76,16 @@ struct EngineIOPolling: Sendable {
     func first(_ sid: String, timeout: Duration = .seconds(10), where match: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            for packet in try await self.packets(sid) {
+            var batch = self.unread.withLock { $0.removeValue(forKey: sid) ?? [] }
+            if batch.isEmpty { batch = try await self.packets(sid) }
+            while !batch.isEmpty {
+                let packet = batch.removeFirst()
                 if packet == "2" { try await self.post(sid, "3") }
-                if match(packet) { return packet }
+                if match(packet) {
+                    // The rest of the answer waits for the next call.
+                    self.unread.withLock { $0[sid] = batch }
+                    return packet
+                }
             }
         }
         throw EngineIOTestError("no matching packet in time")
@@ -87,32 +101,13 @@ final class EngineIOSocket: Sendable {
     init(port: Int, query: String, headers: HTTPFields = [:]) {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         self.outgoing = continuation
-        let inbox = self.inbox
-        self.task = Task {
-            do {
-                let close = try await WebSocketClient.connect(
-                    url: "ws://127.0.0.1:\(port)/socket.io/?\(query)",
-                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
-                    logger: Logger(label: "eio-probe")
-                ) { inbound, outbound, _ in
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream { try await outbound.write(.text(text)) }
-                            try await outbound.close(.normalClosure, reason: nil)
-                        }
-                        for try await message in inbound.messages(maxSize: 1 << 20) {
-                            if case .text(let text) = message { await inbox.push(text) }
-                        }
-                        group.cancelAll()
-                    }
-                }
-                await inbox.finish()
-                return close
-            } catch {
-                await inbox.finish(failure: error)
-                throw error
-            }
-        }
+        self.task = TestWebSocket.run(
+            url: "ws://127.0.0.1:\(port)/socket.io/?\(query)",
+            headers: headers,
+            label: "eio-probe",
+            outgoing: stream,
+            into: self.inbox
+        ) { $0 }
     }
 
     func send(_ text: String) {

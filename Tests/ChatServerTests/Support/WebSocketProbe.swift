@@ -21,34 +21,8 @@ final class WebSocketProbe: Sendable {
         }
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         self.outgoing = continuation
-        let inbox = self.inbox
-        self.task = Task {
-            do {
-                let close = try await WebSocketClient.connect(
-                    url: url,
-                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
-                    logger: Logger(label: "probe")
-                ) { inbound, outbound, _ in
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream { try await outbound.write(.text(text)) }
-                            try await outbound.close(.normalClosure, reason: nil)
-                        }
-                        for try await message in inbound.messages(maxSize: 1 << 20) {
-                            guard case .text(let text) = message else { continue }
-                            if let event = try? ChatJSON.decoder.decode(ServerEvent.self, from: Data(text.utf8)) {
-                                await inbox.push(event)
-                            }
-                        }
-                        group.cancelAll()
-                    }
-                }
-                await inbox.finish()
-                return close
-            } catch {
-                await inbox.finish(failure: error)
-                throw error
-            }
+        self.task = TestWebSocket.run(url: url, headers: headers, label: "probe", outgoing: stream, into: self.inbox) { text in
+            try? ChatJSON.decoder.decode(ServerEvent.self, from: Data(text.utf8))
         }
     }
 
@@ -77,6 +51,46 @@ final class WebSocketProbe: Sendable {
     /// Waits for the connection to end, and returns how it ended.
     func closeFrame() async throws -> WebSocketCloseFrame? {
         try await self.task.value
+    }
+}
+
+/// The life of a test WebSocket: it writes each text `outgoing` yields (and closes when that ends), and pushes
+/// every text frame it receives, as `decode` reads it (`nil`: skipped), into `inbox`, finished when the socket ends.
+enum TestWebSocket {
+    static func run<Element: Sendable>(
+        url: String,
+        headers: HTTPFields,
+        label: String,
+        outgoing: AsyncStream<String>,
+        into inbox: Inbox<Element>,
+        decode: @escaping @Sendable (String) -> Element?
+    ) -> Task<WebSocketCloseFrame?, any Error> {
+        Task {
+            do {
+                let close = try await WebSocketClient.connect(
+                    url: url,
+                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                    logger: Logger(label: label)
+                ) { inbound, outbound, _ in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await text in outgoing { try await outbound.write(.text(text)) }
+                            try await outbound.close(.normalClosure, reason: nil)
+                        }
+                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = message, let element = decode(text) else { continue }
+                            await inbox.push(element)
+                        }
+                        group.cancelAll()
+                    }
+                }
+                await inbox.finish()
+                return close
+            } catch {
+                await inbox.finish(failure: error)
+                throw error
+            }
+        }
     }
 }
 
