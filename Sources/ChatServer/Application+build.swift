@@ -2,8 +2,10 @@ import ChatCore
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Wires the whole server: storage, auth, the chat rules, REST controllers and the WebSocket.
@@ -15,34 +17,43 @@ public func buildApplication(
     clock: WallClock = .system,
     shutdown: ShutdownCoordinator = ShutdownCoordinator()
 ) async throws -> some ApplicationProtocol {
+    // Before the storage opens: a bad certificate stops the server before it touches the data.
+    let certificates = try configuration.tls.map(CertificateStore.init(files:))
     let components = try await ServerComponents(configuration, clock: clock, shutdown: shutdown)
     let (router, realtime, storage, publicURL, logger) = (
         components.router, components.realtime, components.storage, components.publicURL, components.logger
     )
+    let firstRequestTimeout = TimeAmount.nanoseconds(
+        Int64(configuration.firstRequestTimeout.components.seconds) * 1_000_000_000 + configuration.firstRequestTimeout.components.attoseconds
+            / 1_000_000_000
+    )
+    var services = storage.services
+    if let certificates { services.append(CertificateReloadService(store: certificates, logger: logger)) }
     var app = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            GuardedUpgradeChannel(
-                base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder,
-                    configuration: .init(
-                        http1: .init(idleTimeout: .seconds(75)),
-                        ws: .init(
-                            maxFrameSize: configuration.maxFrameSize,
-                            autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
-                            closeTimeout: .seconds(5)
-                        )
-                    ),
-                    shouldUpgrade: realtime.shouldUpgrade
+            let http1 = HTTP1WebSocketUpgradeChannel(
+                responder: responder,
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(75)),
+                    ws: .init(
+                        maxFrameSize: configuration.maxFrameSize,
+                        autoPing: .enabled(timePeriod: configuration.webSocketPingInterval),
+                        closeTimeout: .seconds(5)
+                    )
                 ),
-                firstRequestTimeout: .nanoseconds(
-                    Int64(configuration.firstRequestTimeout.components.seconds) * 1_000_000_000 + configuration.firstRequestTimeout.components
-                        .attoseconds / 1_000_000_000
-                )
+                shouldUpgrade: realtime.shouldUpgrade
+            )
+            guard let certificates else { return GuardedUpgradeChannel(base: http1, firstRequestTimeout: firstRequestTimeout) }
+            return SecureChannel(
+                certificates: certificates,
+                http1: http1,
+                http2: HTTP2Channel(responder: responder, configuration: .init(idleTimeout: .seconds(75))),
+                firstRequestTimeout: firstRequestTimeout
             )
         },
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chat-server"),
-        services: storage.services,
+        services: services,
         onServerRunning: { channel in
             // PORT=0 asks the system for a free port: invite URLs need the one it gave.
             if configuration.publicURL == nil, configuration.port == 0, let port = channel.localAddress?.port {
@@ -135,6 +146,10 @@ struct ServerComponents {
         }
 
         let router = Router(context: ChatRequestContext.self)
+        if configuration.tracingEnabled {
+            // A span per request, continuing the caller's trace (`traceparent`); tokens in queries are redacted.
+            router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token"]))
+        }
         router.add(middleware: ShutdownMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestLogMiddleware())

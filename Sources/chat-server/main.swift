@@ -70,15 +70,11 @@ struct ChatServerCommand: AsyncParsableCommand {
                 environment: ProcessInfo.processInfo.environment,
                 dotEnv: dotEnv
             )
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = configuration.logLevel
-                return handler
-            }
+            let observability = try ServerObservability.bootstrap(configuration)
             Self.raiseOpenFilesLimit()
             let shutdown = ShutdownCoordinator()
             let app = try await buildApplication(configuration, shutdown: shutdown)
-            try await Self.run(app, shutdown: shutdown)
+            try await Self.run(app, beside: observability, shutdown: shutdown)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("chat-server: \(error.message)\n".utf8))
             throw ExitCode.failure
@@ -93,8 +89,9 @@ extension ChatServerCommand {
     /// Runs until SIGTERM or SIGINT, then stops gracefully: WebSockets are closed with 1001 first, then the
     /// server stops accepting and finishes the requests in flight. A stop that takes longer than 20 s (a
     /// client that never lets go) is cut short.
-    static func run(_ app: some ApplicationProtocol, shutdown: ShutdownCoordinator) async throws {
-        var configuration = ServiceGroupConfiguration(services: [app], logger: app.logger)
+    /// `services` (tracing's exporter) are started first and stopped last, so the last spans are sent.
+    static func run(_ app: some ApplicationProtocol, beside services: [any Service], shutdown: ShutdownCoordinator) async throws {
+        var configuration = ServiceGroupConfiguration(services: services + [app], logger: app.logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         configuration.maximumCancellationDuration = .seconds(10)
         let group = ServiceGroup(configuration: configuration)

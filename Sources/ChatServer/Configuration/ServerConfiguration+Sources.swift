@@ -25,7 +25,20 @@ extension ServerConfiguration {
         ("WS_QUEUE_LIMIT", "events that may wait for one WebSocket reader before it\nis disconnected (default 1024)"),
         ("PRESENCE_GRACE", "seconds a user stays online after their last WebSocket\nclosed, 0-300 (default 10)"),
         ("RETENTION_DAYS", "erase messages older than this many days, 1-36500 (default:\nunset, keep forever); a group may set a shorter one"),
+        ("TLS_CERT", "PEM certificate chain: serve HTTPS and WSS without a proxy\n(with TLS_KEY); SIGHUP reloads both files"),
+        ("TLS_KEY", "PEM private key of TLS_CERT's first certificate"),
+        ("LOG_FORMAT", "text (default) or json: one JSON object per line"),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTLP/HTTP collector, e.g. http://127.0.0.1:4318: turns\ntracing on; environment only, as every standard OTEL_* variable"
+        ),
     ]
+
+    /// Tracing is on when an OTLP endpoint is named and the SDK is not disabled (`OTEL_SDK_DISABLED=true`).
+    static func tracingRequested(_ environment: [String: String]) -> Bool {
+        let endpoint = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"].contains { !(environment[$0] ?? "").isEmpty }
+        return endpoint && environment["OTEL_SDK_DISABLED"]?.lowercased() != "true"
+    }
 
     /// The settings as `--help` lists them, aligned on the longest name, one per line (continuations indented).
     public static var settingsHelp: String {
@@ -146,6 +159,21 @@ extension ServerConfiguration {
             }
             configuration.bcryptQueueLimit = number
         }
+        if let format = value("LOG_FORMAT"), !format.isEmpty {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw ConfigurationError("LOG_FORMAT must be text or json (got \"\(format)\")")
+            }
+            configuration.logFormat = parsed
+        }
+        let certificate = value("TLS_CERT").flatMap { $0.isEmpty ? nil : $0 }
+        let key = value("TLS_KEY").flatMap { $0.isEmpty ? nil : $0 }
+        switch (certificate, key) {
+        case (nil, nil): break
+        case (let certificate?, let key?): configuration.tls = TLSFiles(certificatePath: certificate, keyPath: key)
+        case (nil, _?): throw ConfigurationError("TLS_KEY is set but TLS_CERT is not: set both, or neither for plain HTTP")
+        case (_?, nil): throw ConfigurationError("TLS_CERT is set but TLS_KEY is not: set both, or neither for plain HTTP")
+        }
+        configuration.tracingEnabled = Self.tracingRequested(environment)
         if let cost = value("BCRYPT_COST") {
             guard let number = UInt8(cost), (10...31).contains(number) else {
                 throw ConfigurationError("BCRYPT_COST must be a number from 10 to 31 (got \"\(cost)\")")

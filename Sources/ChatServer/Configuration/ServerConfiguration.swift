@@ -56,6 +56,12 @@ public struct ServerConfiguration: Sendable {
     /// `/socket.io/`'s heartbeat and deadlines (its payload and queue limits follow `maxFrameSize` and
     /// `outboundQueueLimit`).
     public var socketIO = SocketIOOptions()
+    /// `text` (default) or `json`: one JSON object per log line.
+    public var logFormat = LogFormat.text
+    /// PEM files that make the server speak HTTPS and WSS itself (`TLS_CERT`, `TLS_KEY`); `nil`: plain HTTP.
+    public var tls: TLSFiles?
+    /// Whether spans are exported over OTLP: on when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is set.
+    public var tracingEnabled = false
 
     public init() {}
 
@@ -74,7 +80,28 @@ public struct ServerConfiguration: Sendable {
 
     /// The invite base URL actually used.
     public var effectivePublicURL: String {
-        self.publicURL ?? "http://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)"
+        self.publicURL ?? "\(self.tls == nil ? "http" : "https")://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)"
+    }
+}
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable {
+    /// One human-readable line per entry (swift-log's standard format).
+    case text
+    /// One JSON object per line, for log collectors.
+    case json
+}
+
+/// The certificate chain and private key of built-in TLS.
+public struct TLSFiles: Sendable, Hashable {
+    /// PEM: the server's certificate first, then its intermediates.
+    public var certificatePath: String
+    /// PEM: the private key of the first certificate.
+    public var keyPath: String
+
+    public init(certificatePath: String, keyPath: String) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import Synchronization
+import Tracing
 
 /// Routes events to the WebSocket connections of the members they concern, on this instance.
 ///
@@ -181,7 +182,14 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Delivers committed events to the connections concerned, each encoded once per transport.
     public func publish(_ events: [ChatEvent]) {
-        self.deliver(events)
+        guard ServerTracing.isActive else {
+            self.deliver(events)
+            return
+        }
+        withSpan("fanout", ofKind: .producer) { span in
+            span.attributes["chat.events"] = events.count
+            span.attributes["chat.events.fresh"] = self.deliver(events)
+        }
     }
 
     /// Delivers events as ``publish(_:)`` does, and returns how many were new: a stored change already

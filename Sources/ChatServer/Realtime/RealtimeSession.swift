@@ -1,6 +1,7 @@
 import ChatCore
 import Foundation
 import Logging
+import Tracing
 
 /// One user's real-time session, whatever transport carries it (`/ws` or Socket.IO): the subscriptions,
 /// `ready`, live events, the token's lifetime and the client's requests. The transport is a ``RealtimeEdge``.
@@ -73,10 +74,18 @@ struct RealtimeSession {
                         guard let item = edge.outgoing(for: reply, ackID: request.ackID) else { return }
                         self.hub.send(item, to: id)
                     }
-                    guard let acknowledge = await self.handle(request.content, connection: id, user: user, reply: reply) else { continue }
+                    let span = Self.span(for: request.content, connection: id)
+                    let handled = await ServiceContext.withValue(span?.context ?? ServiceContext.current) {
+                        await self.handle(request.content, connection: id, user: user, reply: reply)
+                    }
+                    guard let acknowledge = handled else {
+                        span?.end()
+                        continue
+                    }
                     await window.acquire()
                     sends.addTask {
                         await acknowledge()
+                        span?.end()
                         window.release()
                     }
                 }
@@ -149,6 +158,14 @@ struct RealtimeSession {
             }
         }
         return nil
+    }
+
+    /// With tracing on, a server span per client event (`ws message:send`), parent of its storage and fan-out spans.
+    private static func span(for request: RealtimeRequest.Content, connection: RealtimeHub.ConnectionID) -> (any Span)? {
+        guard ServerTracing.isActive, case .event(let event) = request else { return nil }
+        let span = startSpan("ws \(event.type)", context: .topLevel, ofKind: .server)
+        span.attributes["chat.connection"] = "\(connection)"
+        return span
     }
 
     private static func failure(_ error: any Error, clientID: String? = nil) -> RealtimeReply {

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 
 /// A real WebSocket client for tests: it decodes every frame into a ``ServerEvent`` and sends ``ClientEvent``s.
 final class WebSocketProbe: Sendable {
@@ -12,23 +13,29 @@ final class WebSocketProbe: Sendable {
     private let outgoing: AsyncStream<String>.Continuation
     private let task: Task<WebSocketCloseFrame?, any Error>
 
-    /// Connects to `/ws` with the token in the `Authorization` header, or in the query when `inQuery`.
-    init(port: Int, token: String?, inQuery: Bool = false) {
+    /// Connects to `/ws` with the token in the `Authorization` header, or in the query when `inQuery`; over TLS
+    /// (`wss://`) when `tls` is given.
+    init(port: Int, token: String?, inQuery: Bool = false, tls: TLSConfiguration? = nil) {
         var headers = HTTPFields()
-        var url = "ws://127.0.0.1:\(port)/ws"
+        var url = "\(tls == nil ? "ws" : "wss")://127.0.0.1:\(port)/ws"
         if let token {
             if inQuery { url += "?token=\(token)" } else { headers[.authorization] = "Bearer \(token)" }
         }
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         self.outgoing = continuation
-        self.task = TestWebSocket.run(url: url, headers: headers, label: "probe", outgoing: stream, into: self.inbox) { text in
+        self.task = TestWebSocket.run(url: url, headers: headers, tls: tls, label: "probe", outgoing: stream, into: self.inbox) { text in
             try? ChatJSON.decoder.decode(ServerEvent.self, from: Data(text.utf8))
         }
     }
 
     /// Connects and waits for `ready`.
-    static func connect(port: Int, token: String, inQuery: Bool = false) async throws -> (WebSocketProbe, ServerEvent.Ready) {
-        let probe = WebSocketProbe(port: port, token: token, inQuery: inQuery)
+    static func connect(
+        port: Int,
+        token: String,
+        inQuery: Bool = false,
+        tls: TLSConfiguration? = nil
+    ) async throws -> (WebSocketProbe, ServerEvent.Ready) {
+        let probe = WebSocketProbe(port: port, token: token, inQuery: inQuery, tls: tls)
         guard case .ready(let ready) = try await probe.inbox.next() else { throw UnexpectedResponse(description: "the first event was not ready") }
         return (probe, ready)
     }
@@ -60,6 +67,7 @@ enum TestWebSocket {
     static func run<Element: Sendable>(
         url: String,
         headers: HTTPFields,
+        tls: TLSConfiguration? = nil,
         label: String,
         outgoing: AsyncStream<String>,
         into inbox: Inbox<Element>,
@@ -69,7 +77,9 @@ enum TestWebSocket {
             do {
                 let close = try await WebSocketClient.connect(
                     url: url,
-                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                    // The name the test certificates carry: an IP address cannot be sent as SNI.
+                    configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers, sniHostname: tls == nil ? nil : "localhost"),
+                    tlsConfiguration: tls,
                     logger: Logger(label: label)
                 ) { inbound, outbound, _ in
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -66,17 +66,22 @@ final class PostgresStore: Sendable {
     /// Runs `body` in a transaction on a pooled connection; it commits when `body` returns. When `body` throws,
     /// the transaction is rolled back and `body`'s own error is rethrown (not PostgresNIO's wrapper), so that
     /// domain errors and constraint violations reach the caller as they are.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+    /// `operation` names the storage span (the calling repository method).
+    func transaction<T: Sendable>(operation: String = #function, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await ServerTracing.storage("postgresql", operation) {
+            do {
+                return try await self.client.withTransaction(logger: self.logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+            }
         }
     }
 
     /// Runs `body` on a pooled connection, outside a transaction.
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await self.client.withConnection { connection in try await body(connection) }
+    func read<T: Sendable>(operation: String = #function, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await ServerTracing.storage("postgresql", operation) {
+            try await self.client.withConnection { connection in try await body(connection) }
+        }
     }
 }
 

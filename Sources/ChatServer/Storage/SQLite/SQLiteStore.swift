@@ -80,29 +80,35 @@ final class SQLiteStore: Sendable {
     }
 
     /// Runs `body` on a read-only connection, outside any write transaction.
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    /// `operation` names the storage span (the calling repository method).
+    func read<T: Sendable>(
+        operation: String = #function,
+        _ body: @escaping @Sendable (SQLiteConnection) async throws -> T
+    ) async throws -> T {
         guard !self.readers.isEmpty else {
-            return try await self.queue.perform { transaction in try await body(transaction.connection) }
+            return try await self.queue.perform(operation: operation) { transaction in try await body(transaction.connection) }
         }
         let index = self.nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await body(self.readers[index % self.readers.count])
+        return try await ServerTracing.storage("sqlite", operation) { try await body(self.readers[index % self.readers.count]) }
     }
 
     /// Runs `body` inside a write transaction that may be shared with other writes (group commit). It returns
     /// once the transaction is durably committed; if `body` throws, only its own changes are rolled back.
     func write<T: Sendable>(
         selfContained: Bool = false,
+        operation: String = #function,
         _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) async throws -> T {
-        try await self.queue.perform(selfContained: selfContained, body)
+        try await self.queue.perform(selfContained: selfContained, operation: operation, body)
     }
 
     /// Queues a write behind every write submitted before, and returns at once; await its `value`.
     func submitWrite<T: Sendable>(
         selfContained: Bool = false,
+        operation: String = #function,
         _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) -> PendingWrite<T> {
-        self.queue.submit(selfContained: selfContained, body)
+        self.queue.submit(selfContained: selfContained, operation: operation, body)
     }
 
     /// How many transactions have committed how many writes: fewer transactions than writes is group commit.

@@ -1,6 +1,7 @@
 import Logging
 import SQLiteNIO
 import Synchronization
+import Tracing
 
 /// The transaction that a write runs in, shared with the other writes of its batch.
 final class SQLiteTransaction: Sendable {
@@ -51,6 +52,8 @@ final class SQLiteWriteQueue: Sendable {
         let selfContained: Bool
         let body: @Sendable (SQLiteTransaction) async throws -> any Sendable
         let complete: @Sendable (Result<any Sendable, any Error>) -> Void
+        /// The submitter's trace, when tracing is on: its events are fanned out in a span of that trace.
+        let context: ServiceContext?
     }
 
     private struct State {
@@ -114,13 +117,22 @@ final class SQLiteWriteQueue: Sendable {
     /// so runs without a savepoint: two statements fewer on the hot path.
     func submit<T: Sendable>(
         selfContained: Bool = false,
+        operation: String = #function,
         _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) -> PendingWrite<T> {
         let pending = PendingWrite<T>()
+        // With tracing on, a storage span runs from the submission to the commit (or failure).
+        let span = ServerTracing.isActive ? startSpan(ServerTracing.storageName("sqlite", operation), ofKind: .client) : nil
+        span?.attributes["db.system.name"] = "sqlite"
         let job = Job(
             selfContained: selfContained,
             body: { try await body($0) },
-            complete: { result in pending.complete(result.map { $0 as! T }) }
+            complete: { result in
+                if case .failure(let error) = result { span?.recordError(error) }
+                span?.end()
+                pending.complete(result.map { $0 as! T })
+            },
+            context: span == nil ? nil : ServiceContext.current
         )
         let start = self.state.withLock { state -> Bool in
             state.pending.append(job)
@@ -134,9 +146,10 @@ final class SQLiteWriteQueue: Sendable {
     /// Runs `body` in the next batch and returns its result once the batch is durable.
     func perform<T: Sendable>(
         selfContained: Bool = false,
+        operation: String = #function,
         _ body: @escaping @Sendable (SQLiteTransaction) async throws -> T
     ) async throws -> T {
-        try await self.submit(selfContained: selfContained, body).value
+        try await self.submit(selfContained: selfContained, operation: operation, body).value
     }
 
     /// Waits until every queued write has been committed or failed.
@@ -177,7 +190,7 @@ final class SQLiteWriteQueue: Sendable {
     private func commit(_ batch: [Job]) async {
         let transaction = SQLiteTransaction(connection: self.connection)
         var results: [Result<any Sendable, any Error>] = []
-        var events: [ChatEvent] = []
+        var events = EventRuns()
         do {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
         } catch {
@@ -192,7 +205,7 @@ final class SQLiteWriteQueue: Sendable {
                 if savepoint { _ = try await self.connection.query("SAVEPOINT write") }
                 let value = try await job.body(transaction)
                 if savepoint { _ = try await self.connection.query("RELEASE write") }
-                events += transaction.takeEvents()
+                events.append(transaction.takeEvents(), context: job.context)
                 results.append(.success(value))
             } catch {
                 _ = transaction.takeEvents()
@@ -231,7 +244,32 @@ final class SQLiteWriteQueue: Sendable {
             state.committedBatches += 1
             state.committedWrites += batch.count
         }
-        if !events.isEmpty { self.sink.publish(events) }
+        events.publish(to: self.sink)
         for (job, result) in zip(batch, results) { job.complete(result) }
+    }
+}
+
+/// A batch's events in commit order, in runs that share a trace: with tracing off, one run.
+private struct EventRuns {
+    private var runs: [(context: ServiceContext?, events: [ChatEvent])] = []
+
+    mutating func append(_ events: [ChatEvent], context: ServiceContext?) {
+        guard !events.isEmpty else { return }
+        if let last = self.runs.indices.last, self.runs[last].context == nil, context == nil {
+            self.runs[last].events += events
+        } else {
+            self.runs.append((context, events))
+        }
+    }
+
+    /// Publishes each run, in order, within its trace (the hub's fan-out span becomes a child of the request's).
+    func publish(to sink: any ChatEventSink) {
+        for run in self.runs {
+            if let context = run.context {
+                ServiceContext.withValue(context) { sink.publish(run.events) }
+            } else {
+                sink.publish(run.events)
+            }
+        }
     }
 }

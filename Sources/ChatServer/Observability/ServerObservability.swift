@@ -1,0 +1,53 @@
+import Logging
+import OTel
+import ServiceLifecycle
+import Tracing
+
+/// Sets up the process-wide logging and tracing systems, once, from the configuration.
+public enum ServerObservability {
+    /// Bootstraps logging (`LOG_FORMAT`) and, when an OTLP endpoint is configured, tracing. Returns the services
+    /// that must run beside the server (the span exporter), to be listed before it so that they stop after it.
+    public static func bootstrap(_ configuration: ServerConfiguration) throws -> [any Service] {
+        var services: [any Service] = []
+        var metadataProvider: Logger.MetadataProvider?
+        if configuration.tracingEnabled {
+            var otel = OTel.Configuration.default
+            otel.serviceName = "chat-server"
+            otel.logs.enabled = false
+            otel.metrics.enabled = false
+            otel.traces.otlpExporter.protocol = .httpProtobuf
+            let backend: (factory: any Tracer, service: any Service)
+            do {
+                backend = try OTel.makeTracingBackend(configuration: otel)
+            } catch {
+                throw ConfigurationError("tracing could not start (check the OTEL_* variables; only OTLP/HTTP is built in): \(error)")
+            }
+            InstrumentationSystem.bootstrap(backend.factory)
+            ServerTracing.activate()
+            services.append(backend.service)
+            metadataProvider = OTel.makeLoggingMetadataProvider()
+        }
+        let level = configuration.logLevel
+        switch configuration.logFormat {
+        case .text:
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                },
+                metadataProvider: metadataProvider
+            )
+        case .json:
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = JSONLogHandler.standardError(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                },
+                metadataProvider: metadataProvider
+            )
+        }
+        return services
+    }
+}
