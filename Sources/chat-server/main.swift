@@ -47,6 +47,9 @@ struct ChatServerCommand: AsyncParsableCommand {
     @Option(help: "Events queued per WebSocket reader (env WS_QUEUE_LIMIT).") var wsQueueLimit: String?
     @Option(help: "Seconds a user stays online after their last WebSocket closed (env PRESENCE_GRACE).") var presenceGrace: String?
     @Option(help: "Erase messages older than this many days; unset keeps them (env RETENTION_DAYS).") var retentionDays: String?
+    @Option(help: "PEM certificate chain: serve HTTPS and WSS (env TLS_CERT).") var tlsCert: String?
+    @Option(help: "PEM private key of the certificate (env TLS_KEY).") var tlsKey: String?
+    @Option(help: "text or json (env LOG_FORMAT).") var logFormat: String?
 
     func run() async throws {
         let flags = [
@@ -57,6 +60,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             "WS_QUEUE_LIMIT": self.wsQueueLimit, "PRESENCE_GRACE": self.presenceGrace,
             "RETENTION_DAYS": self.retentionDays, "RATE_LIMIT_GROUPS": self.rateLimitGroups, "RATE_LIMIT_INVITES": self.rateLimitInvites,
             "MAX_GROUPS_PER_USER": self.maxGroupsPerUser, "MAX_INVITES_PER_USER": self.maxInvitesPerUser, "BCRYPT_QUEUE": self.bcryptQueue,
+            "TLS_CERT": self.tlsCert, "TLS_KEY": self.tlsKey, "LOG_FORMAT": self.logFormat,
         ].compactMapValues { $0 }
         do {
             let dotEnv: [String: String]

@@ -70,7 +70,7 @@ struct ServerConfigurationTests {
                 "PORT", "HOST", "DATABASE_URL", "JWT_SECRET", "PUBLIC_URL", "LOG_LEVEL", "BCRYPT_COST", "RATE_LIMITS", "RATE_LIMIT_AUTH_IP",
                 "RATE_LIMIT_AUTH_ACCOUNT", "RATE_LIMIT_MESSAGES", "TRUST_PROXY", "ALLOWED_ORIGINS", "WS_QUEUE_LIMIT",
                 "PRESENCE_GRACE", "RETENTION_DAYS", "RATE_LIMIT_GROUPS", "RATE_LIMIT_INVITES", "MAX_GROUPS_PER_USER",
-                "MAX_INVITES_PER_USER", "BCRYPT_QUEUE",
+                "MAX_INVITES_PER_USER", "BCRYPT_QUEUE", "TLS_CERT", "TLS_KEY", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
             ]
         )
         // Each name is shown whole, with a space before its text, however long it is.
