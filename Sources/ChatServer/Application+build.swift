@@ -122,6 +122,11 @@ struct ServerComponents {
                 accounts: AccountEraser(repository: storage.repository, clock: clock)
             )
         )
+        if let dataVersion = storage.externalDataVersion {
+            storage.services.append(
+                ExternalWriteWatcher(dataVersion: dataVersion, repository: storage.repository, hub: hub, versions: sessionVersions)
+            )
+        }
         let sessions = SessionVerifier(tokens: tokens, versions: sessionVersions, repository: storage.repository)
         let auth = AuthMiddleware(sessions: sessions)
         let session = RealtimeSession(service: service, hub: hub, presence: presence, sessions: sessions, clock: clock)
@@ -191,6 +196,8 @@ struct Storage {
     /// This instance's id, which its presence records carry (and with PostgreSQL, its notifications and its
     /// LISTEN connection).
     var instanceID: String
+    /// A SQLite file's `data_version`, which tells of writes by other processes (see ``ExternalWriteWatcher``).
+    var externalDataVersion: (@Sendable () async throws -> Int)?
 }
 
 func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
@@ -198,7 +205,25 @@ func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger)
     switch location {
     case .sqliteFile(let path):
         let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
-        return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)
+        // Held until the store is closed: `admin restore` refuses to replace a database in use.
+        let lock: DatabaseLock
+        do {
+            lock = try DatabaseLock(databasePath: path, holder: "another chat-server, or an admin restore")
+        } catch {
+            await store.close()
+            throw error
+        }
+        return Storage(
+            repository: SQLiteChatRepository(store: store),
+            services: [
+                ClosingService {
+                    await store.close()
+                    withExtendedLifetime(lock) {}
+                }
+            ],
+            instanceID: instanceID,
+            externalDataVersion: { try await store.externalDataVersion() }
+        )
     case .sqliteMemory:
         let store = try await SQLiteStore.open(location: .memory, sink: hub, logger: logger)
         return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)

@@ -52,8 +52,11 @@ public final class SessionVersions: Sendable {
     public func ended(userID: String, version: Int64, deleted: Bool) {
         self.entries.withLock { entries in
             guard let entry = entries[userID] else { return }
-            if entry.state.version < version || deleted {
-                entries[userID]?.state = State(version: max(entry.state.version, version), deleted: deleted || entry.state.deleted)
+            // A newer version's state replaces the old one (an account enabled again is no longer refused).
+            if entry.state.version < version {
+                entries[userID]?.state = State(version: version, deleted: deleted)
+            } else if deleted {
+                entries[userID]?.state.deleted = true
             }
         }
     }

@@ -71,6 +71,10 @@ extension ChatError {
     static let inviteUsedUp = ChatError.gone("invite_used_up", "This invite has no uses left.")
     static let clientIDReused = ChatError.conflict("client_id_reused", "This clientId was already used for a message in another group.")
     static let invalidCredentials = ChatError.unauthenticated("invalid_credentials", "The email or password is incorrect.")
+    static let accountDisabled = ChatError.forbidden(
+        "account_disabled",
+        "This account has been disabled by the server's administrator."
+    )
     static let wrongPassword = ChatError.forbidden("wrong_password", "The password is incorrect.")
     static let passwordRequired = ChatError.invalid("password_required", "Confirm with the account's password: {\"password\": \"...\"}.")
     static let guestAccount = ChatError.forbidden("guest_account", "A guest account has no password; register with an email to have one.")

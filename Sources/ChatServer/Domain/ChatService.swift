@@ -70,6 +70,8 @@ public struct ChatService: Sendable {
             throw ChatError.invalidCredentials
         }
         guard try await self.passwords.verify(request.password, against: credentials.passwordHash) else { throw ChatError.invalidCredentials }
+        // Told only to whoever knows the password, so it reveals nothing to others.
+        guard !credentials.disabled else { throw ChatError.accountDisabled }
         return AuthResponse(
             token: try await self.tokens.issue(for: credentials.user.id, version: credentials.tokenVersion),
             user: credentials.user

@@ -166,6 +166,11 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     }
 
     /// Whether the user has an open connection here.
+    /// The users with at least one open connection here.
+    var connectedUserIDs: [String] {
+        self.state.withLock { Array($0.byUser.keys) }
+    }
+
     public func isConnected(_ userID: String) -> Bool {
         self.state.withLock { $0.byUser[userID] != nil }
     }

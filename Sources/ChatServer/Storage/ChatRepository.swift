@@ -27,6 +27,9 @@ public protocol ChatRepository: Sendable {
     /// are erased (its id stays, for the messages that name it), every token ends, its presence and pending join
     /// requests go, and the invites it made are revoked. Its groups and messages are left to ``eraseMessages``
     /// and ``moderate(_:in:by:at:)`` with `.resign`. Throws `invalid_token` for an unknown or deleted account.
+    /// Disables (or enables again) an account: every token ends at once, on every instance. False when the account
+    /// does not exist, is deleted, or is already in that state.
+    func setDisabled(_ userID: String, _ disabled: Bool, at date: Date) async throws -> Bool
     func closeAccount(_ userID: String, at date: Date) async throws
     /// The groups where a deleted account still has a membership, or a message that is not a tombstone.
     func accountRemnants(of userID: String) async throws -> [String]

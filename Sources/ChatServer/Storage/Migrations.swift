@@ -9,6 +9,7 @@ struct Migration: Sendable {
 
     static let all: [Migration] = [
         createUsers, createGroups, createInvites, createMessages, changeFeed, moderation, search, retention, accounts, quotas,
+        accountDisabling,
     ]
 
     static let createUsers = Migration(

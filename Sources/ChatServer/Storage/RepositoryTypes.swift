@@ -54,6 +54,8 @@ public struct StoredCredentials: Sendable {
     public var passwordHash: String
     /// The account's token version, which its new tokens carry.
     public var tokenVersion: Int64 = 0
+    /// The operator disabled the account: it may not sign in.
+    public var disabled = false
 }
 
 /// An invite about to be stored.

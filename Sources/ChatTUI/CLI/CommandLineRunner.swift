@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatCore
 import Foundation
 
 /// A failure to report in one line, with a non-zero exit status.

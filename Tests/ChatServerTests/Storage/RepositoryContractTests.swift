@@ -285,6 +285,14 @@ struct SQLiteContractTests {
     @Test("token versions: raised, announced, with a new password") func sessions() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await AccountContract.sessions(repository, sink) }
     }
+    @Test("disabling an account ends its tokens; enabling it again") func disabling() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in try await AdminContract.disabling(repository, sink) }
+    }
+    @Test("the admin command's lists, look-ups and counts") func adminReads() async throws {
+        try await Backend.sqlite.withRepository { repository, sink in
+            try await AdminContract.reads(try #require(repository as? any AdminRepository), sink)
+        }
+    }
     @Test("account deletion: tombstones with revs, ownership passed on, empty groups deleted, nothing found") func deletion() async throws {
         try await Backend.sqlite.withRepository { repository, sink in try await AccountContract.deletion(repository, sink) }
     }
@@ -354,6 +362,14 @@ struct PostgresContractTests {
     }
     @Test("token versions: raised, announced, with a new password") func sessions() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await AccountContract.sessions(repository, sink) }
+    }
+    @Test("disabling an account ends its tokens; enabling it again") func disabling() async throws {
+        try await Backend.postgres.withRepository { repository, sink in try await AdminContract.disabling(repository, sink) }
+    }
+    @Test("the admin command's lists, look-ups and counts") func adminReads() async throws {
+        try await Backend.postgres.withRepository { repository, sink in
+            try await AdminContract.reads(try #require(repository as? any AdminRepository), sink)
+        }
     }
     @Test("account deletion: tombstones with revs, ownership passed on, empty groups deleted, nothing found") func deletion() async throws {
         try await Backend.postgres.withRepository { repository, sink in try await AccountContract.deletion(repository, sink) }

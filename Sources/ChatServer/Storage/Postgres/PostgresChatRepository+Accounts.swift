@@ -6,9 +6,12 @@ import PostgresNIO
 /// as soon as it commits.
 extension PostgresChatRepository {
     func sessionState(of userID: String) async throws -> SessionVersions.State? {
-        let rows = try await self.store.client.query("SELECT token_version, deleted_at FROM users WHERE id = \(userID)", logger: self.logger)
-        for try await (version, deletedAt) in rows.decode((Int64, Int64?).self) {
-            return SessionVersions.State(version: version, deleted: deletedAt != nil)
+        let rows = try await self.store.client.query(
+            "SELECT token_version, deleted_at, disabled_at FROM users WHERE id = \(userID)",
+            logger: self.logger
+        )
+        for try await (version, deletedAt, disabledAt) in rows.decode((Int64, Int64?, Int64?).self) {
+            return SessionVersions.State(version: version, deleted: deletedAt != nil || disabledAt != nil)
         }
         return nil
     }
@@ -33,6 +36,29 @@ extension PostgresChatRepository {
         self.committed([event])
         guard case .sessionsEnded(_, let version, _) = event else { return 0 }
         return version
+    }
+
+    func setDisabled(_ userID: String, _ disabled: Bool, at date: Date) async throws -> Bool {
+        let event = try await self.store.transaction { connection -> ChatEvent? in
+            var version: Int64?
+            let disabledAt: Int64? = disabled ? Timestamp.milliseconds(date) : nil
+            for try await value in try await connection.query(
+                """
+                UPDATE users SET token_version = token_version + 1, disabled_at = \(disabledAt)
+                WHERE id = \(userID) AND deleted_at IS NULL AND (disabled_at IS NULL) = \(disabled) RETURNING token_version
+                """,
+                logger: self.logger
+            ).decode(Int64.self) {
+                version = value
+            }
+            guard let version else { return nil }
+            let event = ChatEvent.sessionsEnded(userID: userID, version: version, deleted: disabled)
+            try await self.announce(event, on: connection)
+            return event
+        }
+        guard let event else { return false }
+        self.committed([event])
+        return true
     }
 
     func closeAccount(_ userID: String, at date: Date) async throws {

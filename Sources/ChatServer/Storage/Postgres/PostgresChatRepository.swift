@@ -57,13 +57,20 @@ struct PostgresChatRepository: ChatRepository {
     func credentials(email: String) async throws -> StoredCredentials? {
         let rows = try await self.store.client.query(
             """
-            SELECT \(unescaped: PostgresSQL.userColumns), password_hash, token_version FROM users
+            SELECT \(unescaped: PostgresSQL.userColumns), password_hash, token_version, disabled_at FROM users
             WHERE email_key = \(Validation.emailKey(email)) AND deleted_at IS NULL
             """,
             logger: self.logger
         )
-        for try await (id, name, email, guest, created, hash, version) in rows.decode((String, String, String?, Bool, Int64, String, Int64).self) {
-            return StoredCredentials(user: PostgresSQL.user(id, name, email, guest, created), passwordHash: hash, tokenVersion: version)
+        for try await (id, name, email, guest, created, hash, version, disabledAt) in rows.decode(
+            (String, String, String?, Bool, Int64, String, Int64, Int64?).self
+        ) {
+            return StoredCredentials(
+                user: PostgresSQL.user(id, name, email, guest, created),
+                passwordHash: hash,
+                tokenVersion: version,
+                disabled: disabledAt != nil
+            )
         }
         return nil
     }

@@ -5,8 +5,11 @@ import SQLiteNIO
 extension SQLiteChatRepository {
     func sessionState(of userID: String) async throws -> SessionVersions.State? {
         try await self.store.read { connection in
-            try await connection.rows("SELECT token_version, deleted_at FROM users WHERE id = ?", [.text(userID)]).first.map { row in
-                SessionVersions.State(version: Int64(try row.int("token_version")), deleted: row.optionalInt("deleted_at") != nil)
+            try await connection.rows("SELECT token_version, deleted_at, disabled_at FROM users WHERE id = ?", [.text(userID)]).first.map { row in
+                SessionVersions.State(
+                    version: Int64(try row.int("token_version")),
+                    deleted: row.optionalInt("deleted_at") != nil || row.optionalInt("disabled_at") != nil
+                )
             }
         }
     }
@@ -25,6 +28,23 @@ extension SQLiteChatRepository {
             let version = Int64(try row.int("token_version"))
             transaction.emit(.sessionsEnded(userID: userID, version: version, deleted: false))
             return version
+        }
+    }
+
+    func setDisabled(_ userID: String, _ disabled: Bool, at date: Date) async throws -> Bool {
+        try await self.store.write { transaction in
+            // Either way the version moves on: disabling ends every token, enabling starts from a clean slate.
+            guard
+                let row = try await transaction.connection.rows(
+                    """
+                    UPDATE users SET token_version = token_version + 1, disabled_at = ?
+                    WHERE id = ? AND deleted_at IS NULL AND (disabled_at IS NULL) = ? RETURNING token_version
+                    """,
+                    [disabled ? .date(date) : .null, .text(userID), .integer(disabled ? 1 : 0)]
+                ).first
+            else { return false }
+            transaction.emit(.sessionsEnded(userID: userID, version: Int64(try row.int("token_version")), deleted: disabled))
+            return true
         }
     }
 

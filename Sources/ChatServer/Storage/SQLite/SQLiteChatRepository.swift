@@ -35,14 +35,15 @@ struct SQLiteChatRepository: ChatRepository {
     func credentials(email: String) async throws -> StoredCredentials? {
         try await self.store.read { connection in
             let rows = try await connection.rows(
-                "SELECT \(SQLiteSQL.userColumns), password_hash, token_version FROM users WHERE email_key = ? AND deleted_at IS NULL",
+                "SELECT \(SQLiteSQL.userColumns), password_hash, token_version, disabled_at FROM users WHERE email_key = ? AND deleted_at IS NULL",
                 [.text(Validation.emailKey(email))]
             )
             return try rows.first.map {
                 StoredCredentials(
                     user: try SQLiteSQL.user($0),
                     passwordHash: try $0.text("password_hash"),
-                    tokenVersion: Int64(try $0.int("token_version"))
+                    tokenVersion: Int64(try $0.int("token_version")),
+                    disabled: $0.optionalInt("disabled_at") != nil
                 )
             }
         }

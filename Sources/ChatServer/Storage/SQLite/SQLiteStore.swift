@@ -111,6 +111,15 @@ final class SQLiteStore: Sendable {
         self.queue.submit(selfContained: selfContained, operation: operation, body)
     }
 
+    /// SQLite's `data_version` on the writer connection: it changes only when another connection (another process,
+    /// such as `chat-server admin`) has committed, never for this store's own writes.
+    func externalDataVersion() async throws -> Int {
+        guard let value = try await self.writer.query("PRAGMA data_version").first?.column("data_version")?.integer else {
+            throw SQLiteStoreError(message: "PRAGMA data_version returned nothing")
+        }
+        return value
+    }
+
     /// How many transactions have committed how many writes: fewer transactions than writes is group commit.
     func commitStatistics() async -> (batches: Int, writes: Int) {
         self.queue.statistics

@@ -22,7 +22,9 @@ struct ChatServerCommand: AsyncParsableCommand {
               chat-server
               chat-server --port 8080 --database-url sqlite:///var/lib/chat/chat.sqlite
               PUBLIC_URL=https://chat.example.org chat-server --host 0.0.0.0
-            """
+              chat-server admin --help
+            """,
+        subcommands: [AdminCommand.self]
     )
 
     @Option(help: "Address to bind (env HOST).") var host: String?
