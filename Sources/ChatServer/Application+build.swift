@@ -205,22 +205,10 @@ func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger)
     switch location {
     case .sqliteFile(let path):
         let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
-        // Held until the store is closed: `admin restore` refuses to replace a database in use.
-        let lock: DatabaseLock
-        do {
-            lock = try DatabaseLock(databasePath: path, holder: "another chat-server, or an admin restore")
-        } catch {
-            await store.close()
-            throw error
-        }
         return Storage(
             repository: SQLiteChatRepository(store: store),
-            services: [
-                ClosingService {
-                    await store.close()
-                    withExtendedLifetime(lock) {}
-                }
-            ],
+            // The lock is listed first so that it is released last, once the store has closed.
+            services: [DatabaseLockService(databasePath: path), ClosingService { await store.close() }],
             instanceID: instanceID,
             externalDataVersion: { try await store.externalDataVersion() }
         )

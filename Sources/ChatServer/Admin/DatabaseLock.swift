@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -25,4 +26,16 @@ final class DatabaseLock: Sendable {
     }
 
     deinit { close(self.descriptor) }
+}
+
+/// Holds the database's lock while the server runs: taken when the services start (a second server on the same
+/// file stops there, with one line), released after the store has closed.
+struct DatabaseLockService: Service {
+    let databasePath: String
+
+    func run() async throws {
+        let lock = try DatabaseLock(databasePath: self.databasePath, holder: "another chat-server, or an admin restore")
+        try? await gracefulShutdown()
+        withExtendedLifetime(lock) {}
+    }
 }

@@ -134,4 +134,23 @@ struct BackupTests {
         let kept2 = try FileManager.default.contentsOfDirectory(atPath: directory.path("restored"))
         #expect(kept2.contains { $0.hasPrefix("chat.sqlite.replaced-") }, "\(kept2)")
     }
+
+    @Test("a second server on the same SQLite file stops with one line, and the first keeps serving")
+    func oneServerPerDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        let environment = ["DATABASE_URL": "sqlite://./data/chat.sqlite"]
+        let first = try await ServerProcess.start(in: directory.url, environment: environment)
+        let (status, output) = try await ServerProcess.run(in: directory.url, environment: environment.merging(["PORT": "0"]) { $1 })
+        #expect(status == 1)
+        #expect(output.contains("./data/chat.sqlite is in use by a running chat-server"), "\(output)")
+        #expect(
+            try await RawHTTP.exchange(port: first.port, request: "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").hasPrefix(
+                "HTTP/1.1 200"
+            )
+        )
+        #expect(try await first.stop() == 0)
+        // Released at exit: the next server starts.
+        let next = try await ServerProcess.start(in: directory.url, environment: environment)
+        #expect(try await next.stop() == 0)
+    }
 }
