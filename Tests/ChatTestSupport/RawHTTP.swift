@@ -21,8 +21,9 @@ public enum RawHTTP {
         try await self.converse(port: port, request: request, timeout: timeout).text
     }
 
-    /// Sends `request`, then reads until the server closes or nothing arrives for `timeout`.
-    public static func converse(port: Int, request: String, timeout: Duration = .seconds(5)) async throws -> Answer {
+    /// Sends `request`, then reads until the server closes or nothing arrives for `timeout`, or (with `until`) as
+    /// soon as what arrived contains that text: an answer that leaves the connection open (a 101) ends there.
+    public static func converse(port: Int, request: String, timeout: Duration = .seconds(5), until marker: String? = nil) async throws -> Answer {
         // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
         try await Self.onThread {
             // Close-on-exec: a child process spawned meanwhile by another test must not keep the connection open.
@@ -49,6 +50,9 @@ public enum RawHTTP {
                     return Answer(text: String(decoding: received, as: UTF8.self), closedByServer: count == 0)
                 }
                 received += buffer[0..<count]
+                if let marker, String(decoding: received, as: UTF8.self).contains(marker) {
+                    return Answer(text: String(decoding: received, as: UTF8.self), closedByServer: false)
+                }
             }
         }
     }

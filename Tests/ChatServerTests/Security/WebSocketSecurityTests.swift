@@ -33,11 +33,12 @@ struct WebSocketSecurityTests {
                 let answer = try await RawHTTP.exchange(port: port, request: RawHTTP.upgradeRequest("/ws?token=\(token)"))
                 #expect(answer.hasPrefix("HTTP/1.1 401"), "\(answer.prefix(60))")
             }
-            // The control: the real token upgrades.
+            // The control: the real token upgrades (the read ends at the 101; the socket stays open).
             let answer = try await RawHTTP.converse(
                 port: port,
                 request: RawHTTP.upgradeRequest("/ws?token=\(ann.token)"),
-                timeout: .milliseconds(500)
+                timeout: .seconds(10),
+                until: "Sec-WebSocket-Accept"
             )
             #expect(answer.text.hasPrefix("HTTP/1.1 101"))
         }
@@ -124,7 +125,9 @@ struct WebSocketSecurityTests {
                 return try await RawHTTP.converse(
                     port: port,
                     request: RawHTTP.upgradeRequest("/ws?token=\(ann.token)", headers: headers),
-                    timeout: .milliseconds(500)
+                    // A refusal ends with the server closing; an upgrade stays open, so its 101 ends the read.
+                    timeout: .seconds(10),
+                    until: "Sec-WebSocket-Accept"
                 ).text
             }
             #expect(try await upgrade("https://evil.example.com").hasPrefix("HTTP/1.1 403"))
