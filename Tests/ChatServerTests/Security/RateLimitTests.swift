@@ -152,10 +152,8 @@ struct RateLimitTests {
     @Test("with the default limits, a burst of 20 messages passes")
     func defaultBurst() async throws {
         try await TestApp.run(
-            changing: .init {
-                $0 = TestApp.configuration(databasePath: $0.database.description)
-                $0.rateLimitsEnabled = true
-            }
+            // The test configuration as it is (default limits), with the limits on.
+            changing: .init { $0.rateLimitsEnabled = true }
         ) {
             (api: API) async throws in
             let ann = try await api.guest("Ann")
