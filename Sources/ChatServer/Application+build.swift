@@ -23,10 +23,7 @@ public func buildApplication(
     let (router, realtime, storage, publicURL, logger) = (
         components.router, components.realtime, components.storage, components.publicURL, components.logger
     )
-    let firstRequestTimeout = TimeAmount.nanoseconds(
-        Int64(configuration.firstRequestTimeout.components.seconds) * 1_000_000_000 + configuration.firstRequestTimeout.components.attoseconds
-            / 1_000_000_000
-    )
+    let firstRequestTimeout = TimeAmount(configuration.firstRequestTimeout)
     var services = storage.services
     if let certificates { services.append(CertificateReloadService(store: certificates, logger: logger)) }
     var app = Application(

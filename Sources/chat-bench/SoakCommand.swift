@@ -29,7 +29,6 @@ struct SoakCommand: AsyncParsableCommand {
         }
         if let interval, (Self.seconds(interval) ?? 0) < 1 { throw ValidationError("--interval must be a duration such as 15s or 1m") }
         if self.rate < 1 || self.rate > 10_000 { throw ValidationError("--rate must be from 1 to 10000 operations per second") }
-        _ = seconds
     }
 
     /// `90s`, `2m`, `1h`, or a number of seconds.

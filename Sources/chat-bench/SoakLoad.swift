@@ -90,7 +90,8 @@ final class SoakLoad: Sendable {
             on: self.eventLoops,
             onText: { frame in
                 if LoadMark.isReady(frame) { readyContinuation.yield() }
-                if LoadMark.isError(frame) { readyContinuation.yield() }
+                // An error before `ready` is a failed connection, not a ready one.
+                if LoadMark.isError(frame) { readyContinuation.finish() }
             },
             onClose: { readyContinuation.finish() }
         )

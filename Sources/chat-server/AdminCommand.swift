@@ -117,6 +117,22 @@ extension AdminCommand {
     }
 
     static func date(_ date: Date?) -> String { date.map(Timestamp.format) ?? "-" }
+
+    /// Every item of a list kept in id order, in pages of 500, up to `limit` (nil: all).
+    static func collect<Item>(
+        limit: Int?,
+        id: (Item) -> String,
+        page: (_ after: String?, _ limit: Int) async throws -> [Item]
+    ) async throws -> [Item] {
+        let limit = limit ?? .max
+        var items: [Item] = []
+        while items.count < limit {
+            let next = try await page(items.last.map(id), min(500, limit - items.count))
+            items += next
+            if next.count < 500 { break }
+        }
+        return items
+    }
 }
 
 /// The entry point for every admin subcommand: failures are one line on stderr and status 1.

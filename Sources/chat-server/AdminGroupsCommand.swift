@@ -41,15 +41,9 @@ extension AdminCommand.Groups {
         }
 
         func perform() async throws {
-            let limit = self.limit ?? .max
+            let limit = self.limit
             let groups = try await self.options.run { repository, _ in
-                var groups: [AdminGroup] = []
-                while groups.count < limit {
-                    let page = try await repository.adminGroups(after: groups.last?.id, limit: min(500, limit - groups.count))
-                    groups += page
-                    if page.count < 500 { break }
-                }
-                return groups
+                try await AdminCommand.collect(limit: limit, id: \.id, page: repository.adminGroups(after:limit:))
             }
             if self.json { return try AdminCommand.printJSON(["groups": groups]) }
             AdminCommand.printTable(

@@ -25,15 +25,9 @@ extension AdminCommand.Users {
         }
 
         func perform() async throws {
-            let limit = self.limit ?? .max
+            let limit = self.limit
             let users = try await self.options.run { repository, _ in
-                var users: [AdminUser] = []
-                while users.count < limit {
-                    let page = try await repository.adminUsers(after: users.last?.id, limit: min(500, limit - users.count))
-                    users += page
-                    if page.count < 500 { break }
-                }
-                return users
+                try await AdminCommand.collect(limit: limit, id: \.id, page: repository.adminUsers(after:limit:))
             }
             if self.json { return try AdminCommand.printJSON(["users": users]) }
             AdminCommand.printTable(

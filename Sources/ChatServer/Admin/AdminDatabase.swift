@@ -37,10 +37,15 @@ package enum AdminDatabase {
 
     /// An existing SQLite database (the admin command never creates one).
     static func openSQLite(_ path: String, logger: Logger) async throws -> SQLiteStore {
+        try self.requireSQLiteFile(path)
+        return try await SQLiteStore.open(location: .file(path), readerCount: 1, sink: DiscardingSink(), logger: logger)
+    }
+
+    /// Refuses a database path where there is no file.
+    static func requireSQLiteFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigurationError("no database at \(path): check DATABASE_URL (or --database-url) and the working directory")
         }
-        return try await SQLiteStore.open(location: .file(path), readerCount: 1, sink: DiscardingSink(), logger: logger)
     }
 }
 

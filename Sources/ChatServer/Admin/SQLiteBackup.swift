@@ -28,9 +28,7 @@ package enum SQLiteBackup {
         }
         let partial = destination + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationError("no database at \(path): check DATABASE_URL (or --database-url) and the working directory")
-        }
+        try AdminDatabase.requireSQLiteFile(path)
         // A connection of its own, outside any transaction (VACUUM cannot run in one), waiting out the server's commits.
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {

@@ -11,27 +11,19 @@ public enum ServerObservability {
         // Logging first, so that the tracer's own diagnostics are written as every other line (LOG_FORMAT).
         let tracing = configuration.tracingEnabled
         let metadataProvider: Logger.MetadataProvider? = tracing ? OTel.makeLoggingMetadataProvider() : nil
-        let level = configuration.logLevel
-        switch configuration.logFormat {
-        case .text:
-            LoggingSystem.bootstrap(
-                { label, provider in
-                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
-                    handler.logLevel = level
-                    return handler
-                },
-                metadataProvider: metadataProvider
-            )
-        case .json:
-            LoggingSystem.bootstrap(
-                { label, provider in
-                    var handler = JSONLogHandler.standardError(label: label, metadataProvider: provider)
-                    handler.logLevel = level
-                    return handler
-                },
-                metadataProvider: metadataProvider
-            )
-        }
+        let (level, format) = (configuration.logLevel, configuration.logFormat)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler: any LogHandler =
+                    switch format {
+                    case .text: StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                    case .json: JSONLogHandler.standardError(label: label, metadataProvider: provider)
+                    }
+                handler.logLevel = level
+                return handler
+            },
+            metadataProvider: metadataProvider
+        )
         guard tracing else { return [] }
         var otel = OTel.Configuration.default
         otel.serviceName = "chat-server"

@@ -21,7 +21,7 @@ extension PostgresChatRepository: AdminRepository {
 
     func adminUsers(after cursor: String?, limit: Int) async throws -> [AdminUser] {
         let rows = try await self.store.client.query(
-            "\(unescaped: Self.userSelect) WHERE u.id > \(cursor ?? "") ORDER BY u.id COLLATE \"C\" LIMIT \(limit)",
+            "\(unescaped: Self.userSelect) WHERE u.id COLLATE \"C\" > \(cursor ?? "") ORDER BY u.id COLLATE \"C\" LIMIT \(limit)",
             logger: self.logger
         )
         var users: [AdminUser] = []
@@ -47,7 +47,7 @@ extension PostgresChatRepository: AdminRepository {
 
     func adminGroups(after cursor: String?, limit: Int) async throws -> [AdminGroup] {
         let rows = try await self.store.client.query(
-            "\(unescaped: Self.groupSelect) WHERE g.id > \(cursor ?? "") ORDER BY g.id COLLATE \"C\" LIMIT \(limit)",
+            "\(unescaped: Self.groupSelect) WHERE g.id COLLATE \"C\" > \(cursor ?? "") ORDER BY g.id COLLATE \"C\" LIMIT \(limit)",
             logger: self.logger
         )
         var groups: [AdminGroup] = []
