@@ -34,15 +34,8 @@ struct AdminCommandTests {
         token: String? = nil,
         json: (some Encodable)? = nil as String?
     ) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try ChatJSON.encoder.encode(json)))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), Data(buffer: try await response.body.collect(upTo: 16 << 20)))
+        let (response, body) = try await LiveHTTP.send(method, "http://127.0.0.1:\(port)\(path)", token: token, json: json)
+        return (Int(response.status.code), Data(buffer: body))
     }
 
     static func login(port: Int, _ email: String, _ password: String) async throws -> (status: Int, body: Data) {

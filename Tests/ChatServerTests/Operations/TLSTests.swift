@@ -35,7 +35,7 @@ struct TLSTests {
     }
 
     static func get(_ client: HTTPClient, port: Int, path: String = "/healthz") async throws -> HTTPClientResponse {
-        try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        try await LiveHTTP.send(.GET, "https://127.0.0.1:\(port)\(path)", client: client).response
     }
 
     static func post<Body: Encodable>(
@@ -45,13 +45,7 @@ struct TLSTests {
         token: String? = nil,
         json: Body
     ) async throws -> (HTTPClientResponse, ByteBuffer) {
-        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(ByteBuffer(data: try ChatJSON.encoder.encode(json)))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        return (response, try await response.body.collect(upTo: 1 << 20))
+        try await LiveHTTP.send(.POST, "https://127.0.0.1:\(port)\(path)", token: token, json: json, client: client)
     }
 
     @Test("HTTPS with HTTP/2 for clients that offer it, HTTP/1.1 for the others, WSS, and invite links on https://")

@@ -30,14 +30,8 @@ struct TracingTests {
     )
         async throws -> ByteBuffer
     {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let traceparent { request.headers.add(name: "traceparent", value: traceparent) }
-        request.body = .bytes(ByteBuffer(data: try ChatJSON.encoder.encode(json)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return try await response.body.collect(upTo: 1 << 20)
+        let headers = traceparent.map { [("traceparent", $0)] } ?? []
+        return try await LiveHTTP.send(method, "http://127.0.0.1:\(port)\(path)", token: token, headers: headers, json: json).body
     }
 
     @Test(
