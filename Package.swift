@@ -117,8 +117,11 @@ let package = Package(
             path: "Benchmarks/QRBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // glibc's posix_spawn extensions for the tests' child processes (see Spawn.swift).
+        .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
             name: "ChatTestSupport",
+            dependencies: ["CSpawnShim"],
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(

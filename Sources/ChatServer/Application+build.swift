@@ -126,7 +126,8 @@ struct ServerComponents {
         }
         let sessions = SessionVerifier(tokens: tokens, versions: sessionVersions, repository: storage.repository)
         let auth = AuthMiddleware(sessions: sessions)
-        let session = RealtimeSession(service: service, hub: hub, presence: presence, sessions: sessions, clock: clock)
+        let session = RealtimeSession(service: service, hub: hub, presence: presence, sessions: sessions)
+        storage.services.append(TokenExpiryService(hub: hub, clock: clock))
         let origins = OriginPolicy(allowed: configuration.effectiveAllowedOrigins)
         var socketIOOptions = configuration.socketIO
         socketIOOptions.maxPayload = configuration.maxFrameSize

@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 import Synchronization
 
@@ -15,9 +16,10 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    public let process: Process
+    public let process: SpawnedProcess
     private let output: OutputBuffer
     private let errors: OutputBuffer
+    private let name: String
 
     /// The folder holding the package's built executables (beside the test bundle).
     public static var binDirectory: URL {
@@ -53,28 +55,28 @@ public final class ChildProcess: Sendable {
         stdin: Data? = nil,
         mergeOutput: Bool = false
     ) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
         let inherited = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "LC_ALL"].contains($0.key) }
-        process.environment = inherited.merging(environment) { $1 }
-        let output = OutputBuffer()
-        let errors = mergeOutput ? output : OutputBuffer()
-        let outPipe = Pipe()
-        let errPipe = mergeOutput ? outPipe : Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let inPipe = Pipe()
-        process.standardInput = inPipe
-        try process.run()
-        output.read(outPipe.fileHandleForReading)
-        if !mergeOutput { errors.read(errPipe.fileHandleForReading) }
-        if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-        try? inPipe.fileHandleForWriting.close()
-        self.process = process
-        self.output = output
-        self.errors = errors
+        let input = try ClosingPipe()
+        let outPipe = try ClosingPipe()
+        let errPipe = mergeOutput ? outPipe : try ClosingPipe()
+        self.process = try SpawnedProcess(
+            path: path,
+            arguments: arguments,
+            directory: directory?.path,
+            environment: inherited.merging(environment) { $1 },
+            streams: (input.reading, outPipe.writing, errPipe.writing)
+        )
+        // The child has its copies: keeping ours would hide the end of its output.
+        input.closeReading()
+        outPipe.closeWriting()
+        if !mergeOutput { errPipe.closeWriting() }
+        self.name = URL(fileURLWithPath: path).lastPathComponent
+        self.output = OutputBuffer()
+        self.errors = mergeOutput ? self.output : OutputBuffer()
+        self.output.read(outPipe.reading)
+        if !mergeOutput { self.errors.read(errPipe.reading) }
+        if let stdin { input.write(stdin) }
+        input.closeWriting()
     }
 
     /// Runs `executable` (a product of this package) to completion: its status, standard output and error.
@@ -118,15 +120,9 @@ public final class ChildProcess: Sendable {
     /// Waits for the process to exit and returns its status, after its output has been read.
     @discardableResult
     public func wait(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                kill(self.process.processIdentifier, SIGKILL)
-                throw Failure(
-                    description: "\(self.process.executableURL?.lastPathComponent ?? "process") did not exit in time:\n\(self.stdout)\n\(self.stderr)"
-                )
-            }
-            try await Task.sleep(for: .milliseconds(10))
+        guard try await self.process.wait(timeout: timeout) else {
+            kill(self.process.processIdentifier, SIGKILL)
+            throw Failure(description: "\(self.name) did not exit in time:\n\(self.stdout)\n\(self.stderr)")
         }
         // The readers take what the process wrote last, up to the end of each stream; a daemon the process
         // left behind may hold a stream open, hence the deadline.
@@ -144,9 +140,6 @@ public final class ChildProcess: Sendable {
         return try await self.wait(timeout: timeout)
     }
 
-    deinit {
-        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
-    }
 }
 
 /// What a process writes to one pipe, read to its end while tests look at it.
@@ -156,12 +149,12 @@ public final class ChildProcess: Sendable {
 final class OutputBuffer: Sendable {
     private let storage = Mutex((data: Data(), ended: false))
 
-    /// Starts reading `handle` until the writing end is closed by every process that held it.
-    func read(_ handle: FileHandle) {
+    /// Starts reading `descriptor` until the writing end is closed by every process that held it, then closes it.
+    func read(_ descriptor: Int32) {
         let thread = Thread { [self] in
             var chunk = [UInt8](repeating: 0, count: 16_384)
             while true {
-                let count = chunk.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
                 if count > 0 {
                     self.storage.withLock { $0.data.append(contentsOf: chunk[0..<count]) }
                 } else if count < 0, errno == EINTR {
@@ -170,6 +163,7 @@ final class OutputBuffer: Sendable {
                     break
                 }
             }
+            close(descriptor)
             self.storage.withLock { $0.ended = true }
         }
         thread.start()
@@ -179,4 +173,38 @@ final class OutputBuffer: Sendable {
 
     /// Whether the stream has ended.
     var ended: Bool { self.storage.withLock { $0.ended } }
+}
+
+/// A pipe whose two ends are close-on-exec: only a child given an end on a standard stream holds it.
+final class ClosingPipe: @unchecked Sendable {
+    let reading: Int32
+    let writing: Int32
+
+    init() throws {
+        var descriptors: [Int32] = [-1, -1]
+        guard cspawn_pipe_cloexec(&descriptors) == 0 else {
+            throw ChildProcess.Failure(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+        (self.reading, self.writing) = (descriptors[0], descriptors[1])
+    }
+
+    func closeReading() { close(self.reading) }
+    func closeWriting() { close(self.writing) }
+
+    /// Writes all of `data`, giving up if the reader has gone.
+    func write(_ data: Data) {
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(self.writing, buffer.baseAddress! + offset, buffer.count - offset)
+                if count > 0 {
+                    offset += count
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
 }

@@ -32,6 +32,8 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         let userID: String
         /// The version of the token the socket was opened with.
         let tokenVersion: Int64
+        /// When that token expires, until the connection has been asked to close for it.
+        var expiresAt: Date?
         let continuation: AsyncStream<Outgoing>.Continuation
         /// Called once when the queue overflows; it must close the socket.
         let cutOff: @Sendable () -> Void
@@ -73,9 +75,11 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Registers a connection of `userID`. It receives the events of groups it is later subscribed to, and every
     /// `member:joined` that makes the user a member, but they are held back until ``ready(_:event:)``.
     /// `cutOff` is called, at most once, if the connection's queue overflows: it must close the socket.
+    /// Once `expiresAt` has passed, ``closeExpired(at:)`` closes the connection.
     public func register(
         userID: String,
         tokenVersion: Int64 = 0,
+        expiresAt: Date? = nil,
         cutOff: @escaping @Sendable () -> Void
     ) -> (ConnectionID, AsyncStream<Outgoing>) {
         // One slot more than the limit, kept for a close.
@@ -83,7 +87,13 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         let id = self.state.withLock { state in
             let id = ConnectionID(raw: state.nextID)
             state.nextID += 1
-            state.connections[id] = Connection(userID: userID, tokenVersion: tokenVersion, continuation: continuation, cutOff: cutOff)
+            state.connections[id] = Connection(
+                userID: userID,
+                tokenVersion: tokenVersion,
+                expiresAt: expiresAt,
+                continuation: continuation,
+                cutOff: cutOff
+            )
             state.byUser[userID, default: []].insert(id)
             return id
         }
@@ -143,6 +153,28 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             connection.continuation.yield(.close(code: code, reason: reason))
         }
     }
+
+    /// Asks each connection whose token has expired by `now` to close (4001), once; returns how many.
+    ///
+    /// One sweep for all connections rather than a timer each: a cancelled `Task.sleep` keeps its timer, and
+    /// what the sleeping task holds, until the deadline, so a timer per connection as long as a token's lifetime
+    /// would keep memory for every connection that closed before its token expired.
+    @discardableResult
+    public func closeExpired(at now: Date) -> Int {
+        self.state.withLock { state in
+            var closed = 0
+            for (id, connection) in state.connections {
+                guard let expiresAt = connection.expiresAt, expiresAt <= now else { continue }
+                state.connections[id]?.expiresAt = nil
+                connection.continuation.yield(.close(code: Self.tokenExpiredCode, reason: "token expired"))
+                closed += 1
+            }
+            return closed
+        }
+    }
+
+    /// The close code of a socket whose token expired: the client must sign in again.
+    static let tokenExpiredCode: UInt16 = 4001
 
     /// Asks every connection to close with `code`, and waits up to `timeout` for them to go.
     public func closeAll(code: UInt16, reason: String, timeout: Duration) async {
@@ -243,7 +275,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     }
 
     /// The close code of a socket whose token ended: as for an expired token, the client must sign in again.
-    static let sessionEndedCode: UInt16 = 4001
+    static let sessionEndedCode = tokenExpiredCode
 
     /// Sends one event's frame to the connections it concerns, and keeps the subscriptions in step with the
     /// memberships it changes. Returns how many connections it reached.

@@ -15,10 +15,9 @@ struct RealtimeSession {
     /// Told of every connection that opens and closes.
     let presence: PresenceTracker
     let sessions: SessionVerifier
-    let clock: WallClock
 
     /// Close codes: 4001 asks the client to sign in again.
-    static let tokenExpiredCode: UInt16 = 4001
+    static let tokenExpiredCode = RealtimeHub.tokenExpiredCode
     /// Sends one connection may have queued and not yet acknowledged; the next request waits for a slot.
     static let maxSendsInFlight = 32
 
@@ -34,7 +33,7 @@ struct RealtimeSession {
             try await edge.refused(reason: "invalid token")
             return
         }
-        let (id, outgoing) = self.hub.register(userID: userID, tokenVersion: token.version) { edge.cutOff() }
+        let (id, outgoing) = self.hub.register(userID: userID, tokenVersion: token.version, expiresAt: token.expiresAt) { edge.cutOff() }
         // Checked again once registered: a session ended between the upgrade and now found no socket to close.
         guard (try? await self.sessions.verifyVersion(of: token)) == true else {
             self.hub.unregister(id)
@@ -53,12 +52,6 @@ struct RealtimeSession {
                 for await item in outgoing {
                     guard try await edge.write(item) else { return }
                 }
-            }
-            // A session lives no longer than its token: then the client must sign in again.
-            let remaining = token.expiresAt.timeIntervalSince(self.clock.now())
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(max(0, remaining) * 1000)))
-                self.hub.close(id, code: Self.tokenExpiredCode, reason: "token expired")
             }
             // Subscribe first, then read the cursors: whatever commits in between is both counted and delivered.
             self.hub.subscribe(id, to: try await self.service.groupIDs(of: userID))

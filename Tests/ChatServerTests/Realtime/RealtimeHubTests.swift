@@ -41,6 +41,31 @@ struct RealtimeHubTests {
         #expect(hub.connectionCount == 0)
     }
 
+    @Test("a connection is asked to close with 4001 once its token has expired, once, after what it already had queued")
+    func expiredTokensClose() async {
+        let hub = RealtimeHub(logger: Logger(label: "test"))
+        let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+        let user = User(id: "u-ann", displayName: "Ann", email: nil, isGuest: true, createdAt: t0)
+        let (early, earlyStream) = hub.register(userID: user.id, expiresAt: t0.addingTimeInterval(60)) {}
+        let (late, lateStream) = hub.register(userID: user.id, expiresAt: t0.addingTimeInterval(3600)) {}
+        for id in [early, late] { hub.ready(id, event: .ready(.init(user: user, groups: []))) }
+        #expect(hub.closeExpired(at: t0.addingTimeInterval(59)) == 0)
+        #expect(hub.closeExpired(at: t0.addingTimeInterval(60)) == 1)
+        #expect(hub.closeExpired(at: t0.addingTimeInterval(61)) == 0, "asked once")
+        hub.unregister(early)
+        hub.unregister(late)
+        var earlyItems = earlyStream.makeAsyncIterator()
+        var lateItems = lateStream.makeAsyncIterator()
+        guard case .event = await earlyItems.next(), case .close(4001, "token expired") = await earlyItems.next() else {
+            Issue.record("the expired connection gets ready, then a 4001 close")
+            return
+        }
+        guard case .event = await lateItems.next(), await lateItems.next() == nil else {
+            Issue.record("the other connection gets ready and nothing else")
+            return
+        }
+    }
+
     @Test("messages of groups nobody follows leave nothing; a later subscriber still gets each change once")
     func unfollowedGroupsLeaveNothing() async {
         let hub = RealtimeHub(logger: Logger(label: "test"))
