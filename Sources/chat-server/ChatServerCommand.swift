@@ -16,7 +16,7 @@ struct ChatServerCommand: AsyncParsableCommand {
             Each setting comes from a flag, else an environment variable, else a
             .env file in the working directory, else its default.
 
-            \(ServerConfiguration.settingsHelp)
+            \(ServerConfiguration.settingsHelp())
 
             Examples:
               chat-server

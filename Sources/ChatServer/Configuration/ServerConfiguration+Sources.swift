@@ -40,13 +40,30 @@ extension ServerConfiguration {
         return endpoint && environment["OTEL_SDK_DISABLED"]?.lowercased() != "true"
     }
 
-    /// The settings as `--help` lists them, aligned on the longest name, one per line (continuations indented).
-    public static var settingsHelp: String {
-        let width = (settings.map(\.name.count).max() ?? 0) + 2
+    /// The settings as `--help` lists them, within `columns` (ArgumentParser wraps wider lines again, badly):
+    /// each name, then its text wrapped in a column of its own; a name too long for its column has the text
+    /// start on the next line.
+    public static func settingsHelp(columns: Int = 78) -> String {
+        let indent = 26
         return settings.map { name, help in
-            let lines = help.split(separator: "\n")
-            let first = "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + lines[0]
-            return ([first] + lines.dropFirst().map { String(repeating: " ", count: width + 2) + $0 }).joined(separator: "\n")
+            var lines: [String] = []
+            var line = "  " + name
+            if line.count + 2 > indent {
+                lines.append(line)
+                line = ""
+            }
+            line = line.padding(toLength: indent, withPad: " ", startingAt: 0)
+            var empty = true
+            for word in help.split(whereSeparator: \.isWhitespace) {
+                if !empty, line.count + 1 + word.count > columns {
+                    lines.append(line)
+                    line = String(repeating: " ", count: indent)
+                    empty = true
+                }
+                line += (empty ? "" : " ") + word
+                empty = false
+            }
+            return (lines + [line]).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 

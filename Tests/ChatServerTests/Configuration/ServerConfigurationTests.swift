@@ -62,8 +62,8 @@ struct ServerConfigurationTests {
         }
     }
 
-    @Test("every setting is documented for --help")
-    func documented() {
+    @Test("every setting is documented for --help, within 78 columns")
+    func documented() throws {
         let names = Set(ServerConfiguration.settings.map(\.name))
         #expect(
             names == [
@@ -73,9 +73,17 @@ struct ServerConfigurationTests {
                 "MAX_INVITES_PER_USER", "BCRYPT_QUEUE", "TLS_CERT", "TLS_KEY", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT",
             ]
         )
-        // Each name is shown whole, with a space before its text, however long it is.
-        let help = ServerConfiguration.settingsHelp
-        for name in names { #expect(help.contains("  \(name)  "), "\(name) in:\n\(help)") }
+        // Each name starts a line, whole, however long it is; every word of its text follows; no line is wider
+        // than 78 columns, so that ArgumentParser does not wrap it again on an 80-column terminal.
+        let help = ServerConfiguration.settingsHelp()
+        let lines = help.split(separator: "\n")
+        for (name, text) in ServerConfiguration.settings {
+            let start = try #require(lines.firstIndex { $0.hasPrefix("  \(name) ") || $0 == "  \(name)" }, "\(name) in:\n\(help)")
+            let following = lines[start...].prefix { $0 == lines[start] || $0.hasPrefix("    ") }.joined(separator: " ")
+            let words = following.split(separator: " ").dropFirst()
+            #expect(Array(words) == text.split(whereSeparator: \.isWhitespace), "\(name)")
+        }
+        #expect(lines.allSatisfy { $0.count <= 78 }, "\(help)")
     }
 
     @Test("the abuse limits are settings: per-user rates, caps and the bcrypt queue")

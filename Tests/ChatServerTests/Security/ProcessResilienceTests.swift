@@ -73,11 +73,15 @@ struct ProcessResilienceTests {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Killed in the middle of the load: once 100 sends are acknowledged, while the writers go on.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.count < 100, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         kill(server.child.process.processIdentifier, SIGKILL)
         for writer in writers { await writer.value }
         let acked = acknowledged.values
-        #expect(acked.count > 50, "the load wrote \(acked.count) messages before the kill")
+        #expect(acked.count >= 100, "the load wrote \(acked.count) messages in 60 s before the kill")
 
         let restarted = try await startSQLiteServer(in: directory.url, port: port)
         let stored = try await APIClient(baseURL: restarted.baseURL, token: ann.token).catchUp(groupID: group.id, after: 0)
@@ -138,4 +142,5 @@ final class Collected<Value: Sendable>: Sendable {
     private let storage = Mutex<[Value]>([])
     func append(_ value: Value) { self.storage.withLock { $0.append(value) } }
     var values: [Value] { self.storage.withLock { $0 } }
+    var count: Int { self.storage.withLock { $0.count } }
 }
