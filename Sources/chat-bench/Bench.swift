@@ -59,8 +59,9 @@ final class Bench {
         return try await self.startChatServer(in: directory)
     }
 
-    /// Starts this machine's chat-server on the SQLite database in `directory` (created if new).
-    func startChatServer(in directory: String) async throws -> ServerHandle {
+    /// Starts this machine's chat-server on the SQLite database in `directory` (created if new), or on
+    /// `databaseURL` (its log still goes to `directory`).
+    func startChatServer(in directory: String, databaseURL: String? = nil) async throws -> ServerHandle {
         let folder = self.workDirectory.appendingPathComponent(directory)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if self.chatServerPath.contains("/debug/"), !self.warnedAboutDebug {
@@ -71,7 +72,7 @@ final class Bench {
             executable: self.chatServerPath,
             arguments: [],
             environment: [
-                "DATABASE_URL": "sqlite://\(folder.path)/chat.sqlite", "RATE_LIMITS": "off", "LOG_LEVEL": "warning",
+                "DATABASE_URL": databaseURL ?? "sqlite://\(folder.path)/chat.sqlite", "RATE_LIMITS": "off", "LOG_LEVEL": "warning",
                 "JWT_SECRET": self.jwtSecret, "HOST": "127.0.0.1",
             ],
             logFile: folder.appendingPathComponent("server.log"),

@@ -38,6 +38,20 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "history: messages in the large group; search: messages in all (default 1000000).")
     var messages: Int?
 
+    @Option(help: "fanout: chat-server instances sharing one PostgreSQL, 1 or 2 (2 needs --database-url).")
+    var instances = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL (postgres://…; env CHAT_BENCH_DATABASE_URL): fanout --instances 2 runs on it, ingest runs on it too.",
+            valueName: "url"
+        )
+    )
+    var databaseURL: String?
+
+    /// `--database-url`, else `CHAT_BENCH_DATABASE_URL`.
+    var sharedDatabaseURL: String? { self.databaseURL ?? ProcessInfo.processInfo.environment["CHAT_BENCH_DATABASE_URL"] }
+
     func validate() throws {
         if let server, URL(string: server)?.host == nil || !(server.hasPrefix("http://") || server.hasPrefix("https://")) {
             throw ValidationError("--server must be an http:// or https:// URL (got \"\(server)\")")
@@ -48,6 +62,16 @@ struct BenchOptions: ParsableArguments {
             ("--connections", self.connections, 1), ("--messages", self.messages, 100),
         ] {
             if let value, value < minimum { throw ValidationError("\(name) must be at least \(minimum) (got \(value))") }
+        }
+        guard (1...2).contains(self.instances) else { throw ValidationError("--instances must be 1 or 2 (got \(self.instances))") }
+        if let url = self.sharedDatabaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            throw ValidationError("--database-url must be a postgres:// URL (got \"\(url)\")")
+        }
+        if self.instances == 2 {
+            guard self.sharedDatabaseURL != nil else {
+                throw ValidationError("--instances 2 needs a PostgreSQL for the instances to share: --database-url postgres://…")
+            }
+            if self.server != nil { throw ValidationError("--instances 2 starts its own instances: it cannot take --server") }
         }
         if let binary = self.serverBinary, !FileManager.default.isExecutableFile(atPath: binary) {
             throw ValidationError("--server-binary \(binary) is not an executable file")
@@ -69,6 +93,10 @@ struct BenchPlan {
     var historyPages: Int
     var pageSize = 50
     var searchQueries: Int
+    /// fanout: chat-server instances (two share `postgresURL`).
+    var instances: Int
+    /// A PostgreSQL to run chat-server on too (ingest), or for two instances to share (fanout).
+    var postgresURL: String?
 
     init(_ options: BenchOptions, openFilesLimit: Int) {
         self.seconds = Double(options.seconds ?? (options.quick ? 5 : 15))
@@ -79,5 +107,7 @@ struct BenchPlan {
         self.historyMessages = options.messages ?? 1_000_000
         self.historyPages = options.quick ? 1000 : 5000
         self.searchQueries = options.quick ? 500 : 2000
+        self.instances = options.instances
+        self.postgresURL = options.sharedDatabaseURL
     }
 }

@@ -26,6 +26,8 @@ final class FanoutLoad: Sendable {
     let flows: [FanoutFlow]
     let transport: Transport
     let latency = LatencyRecorder()
+    /// With members on two instances: the deliveries to members on the other instance than the sender's.
+    let farLatency = LatencyRecorder()
     let deliveries = Atomic<Int>(0)
     let ready = Counter()
     let closedSockets = Counter()
@@ -46,10 +48,18 @@ final class FanoutLoad: Sendable {
     /// Connects every member of every group; `tokens[g][m]` authenticates member m of group g (nil: the bare
     /// server, whose groups are chosen by the path).
     func connect(to server: ServerHandle, tokens: [[String?]], bench: Bench) async throws {
+        try await self.connect(to: [server], tokens: tokens, bench: bench) { _ in 0 }
+    }
+
+    /// Connects member m of each group to `servers[instance(m)]`; the senders (member 0) should be on
+    /// `servers[0]`: deliveries to members elsewhere are timed apart, in `farLatency`.
+    func connect(to servers: [ServerHandle], tokens: [[String?]], bench: Bench, instance: @escaping @Sendable (Int) -> Int) async throws {
         let eventLoops = bench.eventLoops
         for (g, flow) in self.flows.enumerated() {
             try await withThrowingTaskGroup(of: (Int, BenchSocket).self) { group in
                 for (m, token) in tokens[g].enumerated() {
+                    let server = servers[instance(m)]
+                    let far = instance(m) != 0
                     group.addTask {
                         // Socket.IO's client answers the server's pings (`2`) with `3`, on the socket that got them.
                         let connected = Mutex<BenchSocket?>(nil)
@@ -65,7 +75,7 @@ final class FanoutLoad: Sendable {
                                     connected.withLock { $0 }?.send("3")
                                     return
                                 }
-                                self.received(frame, by: flow)
+                                self.received(frame, by: flow, far: far)
                             },
                             onClose: { [self] in self.closedSockets.increment() }
                         )
@@ -98,7 +108,18 @@ final class FanoutLoad: Sendable {
         while self.undelivered > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
-    private func received(_ frame: ByteBuffer, by flow: FanoutFlow) {
+    /// Starts timing deliveries (both recorders), dropping the warm-up's.
+    func startRecording() {
+        self.latency.start()
+        self.farLatency.start()
+    }
+
+    func stopRecording() {
+        self.latency.stop()
+        self.farLatency.stop()
+    }
+
+    private func received(_ frame: ByteBuffer, by flow: FanoutFlow, far: Bool) {
         if LoadMark.isAck(frame) { return }
         guard let mark = LoadMark.find(in: frame) else {
             if LoadMark.isReady(frame) {
@@ -108,7 +129,7 @@ final class FanoutLoad: Sendable {
             }
             return
         }
-        self.latency.record(from: mark.nanos, to: nowNanos())
+        (far ? self.farLatency : self.latency).record(from: mark.nanos, to: nowNanos())
         self.deliveries.add(1, ordering: .relaxed)
         if flow.delivered(mark.index), self.mode == .closed { flow.send(due: nowNanos()) }
     }

@@ -10,6 +10,7 @@ struct FanoutScenario: Scenario {
 
     func run(_ bench: Bench) async throws -> ScenarioResult {
         let plan = bench.plan
+        if plan.instances == 2 { return try await CrossInstanceFanout().run(bench) }
         let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
 
         bench.progress.phase("fanout baseline: bare WebSocket broadcaster, \(groups) groups of \(members)")
@@ -106,9 +107,26 @@ struct FanoutScenario: Scenario {
         let capacity = try await self.capacity(of: load, server: server, bench: bench, label: label)
 
         // The open loop: messages on a timetable at half the baseline's capacity, spread over the senders.
-        let groups = groupIDs.count
         bench.progress.phase("\(label): open loop at \(Int(messagesPerSecond)) messages/s (half the baseline's capacity)")
         let sentBefore = load.deliveries.load(ordering: .relaxed)
+        await Self.openLoop(load, messagesPerSecond: messagesPerSecond, bench: bench)
+        return TransportRun(
+            capacity: capacity,
+            openDeliveries: load.deliveries.load(ordering: .relaxed) - sentBefore,
+            p50: load.latency.milliseconds(at: 50),
+            p99: load.latency.milliseconds(at: 99),
+            p999: load.latency.milliseconds(at: 99.9),
+            missing: load.undelivered,
+            errors: load.errors.value,
+            closed: load.closedSockets.value
+        )
+    }
+
+    /// Sends messages on a timetable at `messagesPerSecond` in all, spread over the senders, timing deliveries
+    /// after the warm-up; then waits up to 10 s for the last ones.
+    static func openLoop(_ load: FanoutLoad, messagesPerSecond: Double, bench: Bench) async {
+        let plan = bench.plan
+        let groups = load.flows.count
         load.mode = .open
         let interval = Double(groups) / messagesPerSecond * 1e9
         let start = nowNanos() + 10_000_000
@@ -129,26 +147,16 @@ struct FanoutScenario: Scenario {
             }
             group.addTask {
                 try? await Task.sleep(nanoseconds: recordFrom - min(recordFrom, nowNanos()))
-                load.latency.start()
+                load.startRecording()
             }
         }
         load.mode = .idle
         await load.drain(timeout: .seconds(10))
-        load.latency.stop()
-        return TransportRun(
-            capacity: capacity,
-            openDeliveries: load.deliveries.load(ordering: .relaxed) - sentBefore,
-            p50: load.latency.milliseconds(at: 50),
-            p99: load.latency.milliseconds(at: 99),
-            p999: load.latency.milliseconds(at: 99.9),
-            missing: load.undelivered,
-            errors: load.errors.value,
-            closed: load.closedSockets.value
-        )
+        load.stopRecording()
     }
 
     /// Deliveries per second with `window` messages in flight per sender, and the CPU shares meanwhile.
-    private func capacity(of load: FanoutLoad, server: ServerHandle, bench: Bench, label: String) async throws -> Capacity {
+    func capacity(of load: FanoutLoad, server: ServerHandle, bench: Bench, label: String) async throws -> Capacity {
         let plan = bench.plan
         bench.progress.phase("\(label): closed loop, \(plan.fanoutWindow) messages in flight per sender")
         load.mode = .closed

@@ -12,11 +12,56 @@ struct IngestScenario: Scenario {
     func run(_ bench: Bench) async throws -> ScenarioResult {
         let plan = bench.plan
         let baselines = try await self.baselines(bench)
-
         bench.progress.phase("ingest: starting chat-server, \(plan.ingestClients) clients")
-        let server = try await bench.chatServer(in: "ingest")
-        defer { Task { await server.stop() } }
-        let members = try await bench.guests(plan.ingestClients, on: server, label: "ingest")
+        let sqlite = try await bench.chatServer(in: "ingest").stopping { try await self.measure($0, bench: bench, label: "ingest") }
+        var postgres: IngestRun?
+        if let url = plan.postgresURL, bench.options.server == nil {
+            bench.progress.phase("ingest: starting chat-server on PostgreSQL, \(plan.ingestClients) clients")
+            postgres = try await bench.startChatServer(in: "ingest-postgres", databaseURL: url).stopping {
+                try await self.measure($0, bench: bench, label: "ingest on PostgreSQL")
+            }
+        }
+
+        var result = ScenarioResult(scenario: Self.name)
+        result.add("clients", plan.ingestClients)
+        result.add("seconds", sqlite.seconds, digits: 1)
+        result.add("messages_per_s", sqlite.rate, digits: 0)
+        result.add("ack_p50_ms", sqlite.p50)
+        result.add("ack_p99_ms", sqlite.p99)
+        result.add("errors", sqlite.errors)
+        result.add("native_baseline_rows_per_s", baselines?.native, digits: 0)
+        result.add("baseline_rows_per_s", baselines?.sqliteNIO, digits: 0)
+        let ratio = baselines.map { sqlite.rate / $0.native }
+        result.add("ratio", ratio)
+        result.add("ratio_to_sqlitenio_baseline", baselines.map { sqlite.rate / $0.sqliteNIO })
+        result.add("server_cpu_share", sqlite.serverShare)
+        result.add("generator_cpu_share", sqlite.generatorShare)
+        if let postgres {
+            result.add("postgres_messages_per_s", postgres.rate, digits: 0)
+            result.add("postgres_ack_p50_ms", postgres.p50)
+            result.add("postgres_ack_p99_ms", postgres.p99)
+            result.add("postgres_errors", postgres.errors)
+            result.add("postgres_server_cpu_share", postgres.serverShare)
+        }
+        result.goal("goal_ratio", "ratio to the native SQLite baseline ≥ 0.5", met: ratio.map { $0 >= 0.5 })
+        return result
+    }
+
+    /// What one ingest run on one server achieved.
+    private struct IngestRun {
+        let seconds: Double
+        let rate: Double
+        let p50: Double?
+        let p99: Double?
+        let errors: Int
+        let serverShare: Double?
+        let generatorShare: Double?
+    }
+
+    /// Connects the clients, each to a group of its own, and measures their acknowledged sends.
+    private func measure(_ server: ServerHandle, bench: Bench, label: String) async throws -> IngestRun {
+        let plan = bench.plan
+        let members = try await bench.guests(plan.ingestClients, on: server, label: label)
         let api = APIClient(baseURL: server.baseURL, http: bench.http)
         var groupIDs: [String] = []
         for member in members {
@@ -36,17 +81,17 @@ struct IngestScenario: Scenario {
         try await load.ready.wait(until: clients.count)
         for client in clients { client.sendNext() }
 
-        bench.progress.phase("ingest: warming up for \(Int(plan.warmup)) s")
+        bench.progress.phase("\(label): warming up for \(Int(plan.warmup)) s")
         try await Task.sleep(for: .milliseconds(Int64(plan.warmup * 1000)))
         load.latency.start()
         let acknowledgedBefore = load.acknowledged.value
         let cpu = CPUMeter(server: server)
         let start = ContinuousClock.now
-        bench.progress.phase("ingest: measuring for \(Int(plan.seconds)) s")
+        bench.progress.phase("\(label): measuring for \(Int(plan.seconds)) s")
         while ContinuousClock.now - start < .milliseconds(Int64(plan.seconds * 1000)) {
             try await Task.sleep(for: .seconds(1))
             let sent = load.acknowledged.value - acknowledgedBefore
-            bench.progress.update("ingest: \(Int(Double(sent) / (ContinuousClock.now - start).seconds)) messages/s")
+            bench.progress.update("\(label): \(Int(Double(sent) / (ContinuousClock.now - start).seconds)) messages/s")
         }
         let acknowledged = load.acknowledged.value - acknowledgedBefore
         let elapsed = (ContinuousClock.now - start).seconds
@@ -55,25 +100,15 @@ struct IngestScenario: Scenario {
         load.running.store(false, ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(300))
         for client in clients { client.socket.close() }
-        await server.stop()
-
-        let rate = Double(acknowledged) / elapsed
-        var result = ScenarioResult(scenario: Self.name)
-        result.add("clients", plan.ingestClients)
-        result.add("seconds", elapsed, digits: 1)
-        result.add("messages_per_s", rate, digits: 0)
-        result.add("ack_p50_ms", load.latency.milliseconds(at: 50))
-        result.add("ack_p99_ms", load.latency.milliseconds(at: 99))
-        result.add("errors", load.errors.value)
-        result.add("native_baseline_rows_per_s", baselines?.native, digits: 0)
-        result.add("baseline_rows_per_s", baselines?.sqliteNIO, digits: 0)
-        let ratio = baselines.map { rate / $0.native }
-        result.add("ratio", ratio)
-        result.add("ratio_to_sqlitenio_baseline", baselines.map { rate / $0.sqliteNIO })
-        result.add("server_cpu_share", shares.server)
-        result.add("generator_cpu_share", shares.generator)
-        result.goal("goal_ratio", "ratio to the native SQLite baseline ≥ 0.5", met: ratio.map { $0 >= 0.5 })
-        return result
+        return IngestRun(
+            seconds: elapsed,
+            rate: Double(acknowledged) / elapsed,
+            p50: load.latency.milliseconds(at: 50),
+            p99: load.latency.milliseconds(at: 99),
+            errors: load.errors.value,
+            serverShare: shares.server,
+            generatorShare: shares.generator
+        )
     }
 
     /// The two insert loops, each on a fresh database that this machine's chat-server migrated, with a user and
