@@ -9,12 +9,16 @@ public struct ChatTUICommand: AsyncParsableCommand {
             With no command it opens the chat in full screen. State lives in CHAT_HOME
             (default: $XDG_CONFIG_HOME/chat-tui, else ~/.config/chat-tui).
 
-            Exit status: 0 success, 1 refused by the server, 64 bad usage,
-            69 server unreachable, 77 not logged in or session expired.
+            Every command that prints data takes --json: one JSON document on stdout.
+
+            Exit status: 0 success, 1 refused by the server (4xx), 64 bad usage,
+            75 temporary failure (server unreachable, rate-limited or failing:
+            worth retrying), 77 not logged in or session expired.
             """,
         subcommands: [
-            LoginCommand.self, RegisterCommand.self, LogoutCommand.self, GroupsCommand.self, CreateCommand.self,
-            InviteCommand.self, JoinCommand.self, SendCommand.self, HistoryCommand.self, QRCommand.self, UICommand.self,
+            LoginCommand.self, RegisterCommand.self, LogoutCommand.self, WhoAmICommand.self, GroupsCommand.self,
+            CreateCommand.self, InviteCommand.self, InvitesCommand.self, JoinCommand.self, MembersCommand.self,
+            SendCommand.self, HistoryCommand.self, QRCommand.self, UICommand.self,
         ],
         defaultSubcommand: UICommand.self
     )

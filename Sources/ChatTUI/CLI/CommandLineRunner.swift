@@ -50,8 +50,13 @@ public enum CommandLineRunner {
     }
 
     /// Options that every subcommand accepts may also come before the subcommand's name
-    /// (`chat-tui --server URL groups`): they are moved after it, where the subcommand parses them.
-    static func hoistingGlobalOptions(_ arguments: [String], valued: Set<String> = ["--server"]) -> [String] {
+    /// (`chat-tui --server URL groups`): they are moved after it (after both names of a nested one, as in
+    /// `invites revoke`), where the subcommand parses them.
+    static func hoistingGlobalOptions(
+        _ arguments: [String],
+        valued: Set<String> = ["--server"],
+        nested: [String: Set<String>] = ["invites": ["list", "revoke"]]
+    ) -> [String] {
         var hoisted: [String] = []
         var index = 0
         while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
@@ -67,7 +72,9 @@ public enum CommandLineRunner {
             }
         }
         guard !hoisted.isEmpty, index < arguments.count else { return arguments }
-        return [arguments[index]] + hoisted + arguments[(index + 1)...]
+        var names = 1
+        if index + 1 < arguments.count, nested[arguments[index]]?.contains(arguments[index + 1]) == true { names = 2 }
+        return Array(arguments[index..<(index + names)]) + hoisted + arguments[(index + names)...]
     }
 
     private static func fail(_ line: String, status: Int32) -> Never {

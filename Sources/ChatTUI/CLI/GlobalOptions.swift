@@ -43,7 +43,8 @@ extension CLIError {
     /// Exit statuses that scripts can tell apart (from sysexits.h).
     enum Status {
         static let usage: Int32 = 64
-        static let unavailable: Int32 = 69
+        /// EX_TEMPFAIL: unreachable, rate-limited (429) or failing (5xx): worth retrying later.
+        static let temporary: Int32 = 75
         static let noPermission: Int32 = 77
     }
 
@@ -54,8 +55,10 @@ extension CLIError {
     /// The one-line form of an API failure, with its exit status.
     static func api(_ error: APIError, server: String) -> CLIError {
         switch error {
-        case .unreachable(let detail): CLIError("cannot reach \(server): \(detail)", exitCode: Status.unavailable)
+        case .unreachable(let detail): CLIError("cannot reach \(server): \(detail)", exitCode: Status.temporary)
         case .server(401, "invalid_token", _): CLIError("your session has expired or is invalid (run chat-tui login)", exitCode: Status.noPermission)
+        case .server(let status, _, let message) where status == 429 || status >= 500:
+            CLIError("\(message) (HTTP \(status))", exitCode: Status.temporary)
         case .server(let status, _, let message): CLIError("\(message) (HTTP \(status))")
         case .invalidResponse(let detail): CLIError("unexpected answer from \(server): \(detail)")
         }

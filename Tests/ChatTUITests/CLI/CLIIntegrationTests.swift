@@ -34,10 +34,11 @@ struct CLI {
 }
 
 /// A real server in a temporary folder, for CLI tests.
-func cliServer(in directory: URL) async throws -> ServerProcess {
+func cliServer(in directory: URL, environment: [String: String] = [:]) async throws -> ServerProcess {
     try await ServerProcess.start(
         in: directory,
         environment: ["JWT_SECRET": "cli-tests-secret-of-at-least-32-bytes!!", "DATABASE_URL": "sqlite://./chat.sqlite", "BCRYPT_COST": "10"]
+            .merging(environment) { $1 }
     )
 }
 
@@ -127,7 +128,7 @@ struct CLIIntegrationTests {
 
         try await server.stop()
         let unreachable = try await cli.run(["groups"])
-        #expect(unreachable.status == 69)
+        #expect(unreachable.status == 75, "unreachable is temporary: worth retrying")
         #expect(unreachable.stderr.hasPrefix("chat-tui: cannot reach \(server.baseURL): "))
         #expect(unreachable.stderr.filter { $0 == "\n" }.count == 1)
     }
@@ -157,6 +158,97 @@ struct CLIIntegrationTests {
             if arguments[0] == "history" { #expect(result.stdout.contains("Ann^[[2JEve: hello"), "\(result.stdout.debugDescription)") }
             if arguments[0] == "groups" { #expect(result.stdout.filter { $0 == "\n" }.count == 1, "one group, one line") }
         }
+        try await server.stop()
+    }
+
+    @Test("every command that prints data takes --json; whoami, members, invites and invites revoke")
+    func jsonAndNewCommands() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let ann = CLI(home: directory.path("ann"), server: server.baseURL)
+        let bob = CLI(home: directory.path("bob"), server: server.baseURL)
+        let cat = CLI(home: directory.path("cat"), server: server.baseURL)
+        func decode<T: Decodable>(_: T.Type, _ arguments: [String], as cli: CLI) async throws -> T {
+            try ChatJSON.decoder.decode(T.self, from: Data(try await cli.ok(arguments + ["--json"]).utf8))
+        }
+        _ = try await ann.ok(["login", "--guest", "--name", "Ann"])
+        let me = try await decode(User.self, ["whoami"], as: ann)
+        #expect(me.displayName == "Ann" && me.isGuest)
+        #expect(try await ann.ok(["whoami"]) == "Ann (guest), id \(me.id), on \(server.baseURL)\n")
+
+        let group = try await decode(Group.self, ["create", "Club"], as: ann)
+        #expect(group.name == "Club" && group.role == .owner)
+        let sent = try await decode(Message.self, ["send", "Club", "hello"], as: ann)
+        #expect(sent.seq == 1 && sent.text == "hello" && sent.groupId == group.id)
+        let invite = try await decode(Invite.self, ["invite", "Club", "--uses", "2"], as: ann)
+        #expect(invite.url.hasPrefix("\(server.baseURL)/join/") && invite.maxUses == 2)
+        #expect(try await decode([InviteSummary].self, ["invites", "Club"], as: ann).map(\.id) == [invite.id])
+
+        _ = try await bob.ok(["login", "--guest", "--name", "Bob"])
+        let joined = try await decode(AcceptInviteResponse.self, ["join", invite.url], as: bob)
+        #expect(joined.group?.id == group.id)
+        let members = try await decode([MemberPresence].self, ["members", "Club"], as: bob)
+        #expect(Set(members.map(\.user.displayName)) == ["Ann", "Bob"])
+        let table = try await ann.ok(["members", "Club"]).split(separator: "\n")
+        #expect(table.count == 2)
+        #expect(table.contains { $0.hasPrefix("Ann ") && $0.contains("owner") })
+
+        // --server before a nested command's names is accepted too.
+        let revoked = try await ann.ok(["--server", server.baseURL, "invites", "revoke", "Club", invite.id])
+        #expect(revoked == "Revoked invite \(invite.id) of Club\n")
+        _ = try await cat.ok(["login", "--guest", "--name", "Cat"])
+        let refused = try await cat.run(["join", invite.url])
+        #expect(refused.status == 1, "a revoked invite lets nobody in: \(refused.stderr)")
+        let notMember = try await cat.run(["members", group.id])
+        #expect(notMember.status == 1 && notMember.stderr.hasPrefix("chat-tui: no group"))
+        try await server.stop()
+    }
+
+    @Test("a rate-limited request exits 75, as a temporary failure worth retrying")
+    func rateLimited() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url, environment: ["RATE_LIMITS": "on", "RATE_LIMIT_GROUPS": "1/1"])
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["login", "--guest"])
+        _ = try await cli.ok(["create", "One"])
+        let second = try await cli.run(["create", "Two"])
+        #expect(second.status == 75)
+        #expect(second.stderr.hasPrefix("chat-tui: Too many ") && second.stderr.hasSuffix("(HTTP 429)\n"), "\(second.stderr)")
+        try await server.stop()
+    }
+
+    @Test("history shows a carriage return, an OSC 52 escape and a right-to-left override as inert text, byte for byte")
+    func hostileMessageBytes() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
+        _ = try await cli.ok(["create", "Club"])
+        _ = try await cli.ok(["send", "Club", "placeholder"])
+        // Stored as an older or hostile server could hold it, whatever today's server accepts.
+        let connection = try await SQLiteConnection.open(storage: .file(path: directory.path("chat.sqlite")), logger: Logger(label: "test"))
+        do {
+            // The search index's trigger calls chat-server's own function: a stand-in that indexes the text as is.
+            let function = SQLiteCustomFunction("chat_search_text", argumentCount: 1, pure: true, indirect: true) { values in
+                guard case .text(let text) = values.first else { return nil as String? }
+                return text
+            }
+            try await connection.install(customFunction: function)
+            // As an edit does: the group's next rev, then the message takes it.
+            _ = try await connection.query("UPDATE groups SET last_rev = last_rev + 1")
+            _ = try await connection.query(
+                "UPDATE messages SET text = ?, rev = (SELECT last_rev FROM groups WHERE id = messages.group_id)",
+                [.text("safe\rEVIL\u{1B}]52;c;cm0gLXJmIH4=\u{07}done \u{202E}txt.exe")]
+            )
+        } catch {
+            try await connection.close()
+            throw error
+        }
+        try await connection.close()
+        let output = try await cli.ok(["history", "Club"])
+        let line = try #require(output.split(separator: "\n").first)
+        let text = try #require(line.range(of: "Ann: ").map { line[$0.upperBound...] })
+        #expect(Array(text.utf8) == Array("safeEVIL^[]52;c;cm0gLXJmIH4=^Gdone <U+202E>txt.exe".utf8))
         try await server.stop()
     }
 

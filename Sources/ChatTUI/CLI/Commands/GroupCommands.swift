@@ -30,11 +30,13 @@ struct CreateCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The group's name (1–100 characters).") var name: String
+    @Flag(help: "Print the API's JSON (the Group) instead of its id.") var json = false
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
         let group = try await attempt(api.baseURL) { () async throws(APIError) in try await api.createGroup(name: self.name) }
-        print(group.id)
+        if self.json { return try printJSON(group) }
+        print(TerminalText.line(group.id))
     }
 }
 
@@ -50,6 +52,7 @@ struct InviteCommand: AsyncParsableCommand {
     @Argument(help: "Group id or exact name.") var group: String
     @Option(help: "Hours until it expires (more than 0, at most 720; default 24).") var hours: Double?
     @Option(help: "How many people can join with it (1–1000; default 1).") var uses: Int?
+    @Flag(help: "Print the API's JSON (the Invite, its url included) instead of the QR code.") var json = false
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
@@ -57,6 +60,7 @@ struct InviteCommand: AsyncParsableCommand {
         let invite = try await attempt(api.baseURL) { () async throws(APIError) in
             try await api.createInvite(groupID: group.id, expiresInHours: self.hours, uses: self.uses)
         }
+        if self.json { return try printJSON(invite) }
         let colors = Terminal.isTTY(STDOUT_FILENO) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if let code = try? QRCode(encoding: invite.url, ecc: .medium) {
             FileHandle.standardOutput.write(Data(QRRenderer(colors: colors).render(code).utf8))
@@ -71,10 +75,12 @@ struct JoinCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The invite's token, or its URL (…/join/TOKEN).") var invite: String
+    @Flag(help: "Print the API's JSON ({group} when joined, {request} when the group approves joins).") var json = false
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
         let answer = try await attempt(api.baseURL) { () async throws(APIError) in try await api.acceptInvite(self.invite) }
+        if self.json { return try printJSON(answer) }
         if let group = answer.group {
             print("Joined \(TerminalText.line(group.name)) (\(TerminalText.line(group.id)))")
         } else if let request = answer.request {

@@ -13,6 +13,7 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Group id or exact name.") var group: String
     @Argument(help: "The message, or - for standard input.") var text: String
+    @Flag(help: "Print the API's JSON (the stored Message).") var json = false
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
@@ -27,6 +28,7 @@ struct SendCommand: AsyncParsableCommand {
         let message = try await attempt(api.baseURL) { () async throws(APIError) in
             try await api.sendMessage(groupID: group.id, text: text, clientID: clientID)
         }
+        if self.json { return try printJSON(message) }
         print("Sent to \(TerminalText.line(group.name)) (#\(message.seq))")
     }
 }
