@@ -18,7 +18,7 @@ public struct ChatTUICommand: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, RegisterCommand.self, LogoutCommand.self, WhoAmICommand.self, GroupsCommand.self,
             CreateCommand.self, InviteCommand.self, InvitesCommand.self, JoinCommand.self, MembersCommand.self,
-            SendCommand.self, HistoryCommand.self, QRCommand.self, UICommand.self,
+            SendCommand.self, HistoryCommand.self, WatchCommand.self, QRCommand.self, UICommand.self,
         ],
         defaultSubcommand: UICommand.self
     )

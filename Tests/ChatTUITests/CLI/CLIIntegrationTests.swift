@@ -204,6 +204,46 @@ struct CLIIntegrationTests {
         try await server.stop()
     }
 
+    @Test("watch prints a message from another client as it arrives, one JSON object a line, and ends on Ctrl-C with 0")
+    func watch() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let ann = CLI(home: directory.path("ann"), server: server.baseURL)
+        let bob = CLI(home: directory.path("bob"), server: server.baseURL)
+        _ = try await ann.ok(["login", "--guest", "--name", "Ann"])
+        _ = try await ann.ok(["create", "Club"])
+        _ = try await ann.ok(["send", "Club", "before watching"])
+        let url = try #require(try await ann.ok(["invite", "Club"]).split(separator: "\n").last.map(String.init))
+        _ = try await bob.ok(["login", "--guest", "--name", "Bob"])
+        _ = try await bob.ok(["join", url])
+
+        let watcher = try ChildProcess(
+            "chat-tui",
+            arguments: ["watch", "Club", "--json"],
+            environment: ["CHAT_HOME": ann.home, "CHAT_SERVER": server.baseURL]
+        )
+        func until(_ what: String, _ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !condition() {
+                guard ContinuousClock.now < deadline, watcher.process.isRunning else {
+                    throw ChildProcess.Failure(description: "watch never \(what): \(watcher.stdout) \(watcher.stderr)")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try await until("connected") { watcher.stderr.contains("chat-tui: watching 1 group on \(server.baseURL)") }
+        _ = try await bob.ok(["send", "Club", "hi from bob\nsecond line"])
+        try await until("printed the message") { watcher.stdout.hasSuffix("\n") && !watcher.stdout.isEmpty }
+        let lines = watcher.stdout.split(separator: "\n")
+        #expect(lines.count == 1, "only the new message: \(watcher.stdout)")
+        let message = try ChatJSON.decoder.decode(Message.self, from: Data(try #require(lines.first).utf8))
+        #expect(message.seq == 2 && message.text == "hi from bob\nsecond line" && message.sender.displayName == "Bob")
+
+        kill(watcher.process.processIdentifier, SIGINT)
+        #expect(try await watcher.wait(timeout: .seconds(15)) == 0)
+        try await server.stop()
+    }
+
     @Test("a rate-limited request exits 75, as a temporary failure worth retrying")
     func rateLimited() async throws {
         let directory = try TemporaryDirectory()

@@ -93,6 +93,10 @@ struct JoinCommand: AsyncParsableCommand {
 enum GroupResolver {
     static func resolve(_ idOrName: String, with api: APIClient) async throws(CLIError) -> Group {
         let groups = try await attempt(api.baseURL) { () async throws(APIError) in try await api.groups() }
+        return try self.resolve(idOrName, among: groups)
+    }
+
+    static func resolve(_ idOrName: String, among groups: [Group]) throws(CLIError) -> Group {
         if let group = groups.first(where: { $0.id == idOrName }) { return group }
         let named = groups.filter { $0.name == idOrName }
         switch named.count {

@@ -69,7 +69,7 @@ struct InvitesCommand: AsyncParsableCommand {
             let group = try await GroupResolver.resolve(self.group, with: api)
             let invites = try await attempt(api.baseURL) { () async throws(APIError) in try await api.invites(groupID: group.id) }
             if self.json { return try printJSON(invites) }
-            if invites.isEmpty { return print("No invites: chat-tui invite \(TerminalText.line(group.name)) makes one") }
+            if invites.isEmpty { return print("No invites: chat-tui invite \"\(TerminalText.line(group.name))\" makes one") }
             for invite in invites {
                 let approval = invite.requireApproval ? ", approval needed" : ""
                 print(
