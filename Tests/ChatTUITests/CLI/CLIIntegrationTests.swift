@@ -3,6 +3,7 @@ import ChatTestSupport
 import Foundation
 import Logging
 import SQLiteNIO
+import Synchronization
 import Testing
 
 /// Runs `chat-tui` with its own CHAT_HOME against a real server.
@@ -241,6 +242,41 @@ struct CLIIntegrationTests {
 
         kill(watcher.process.processIdentifier, SIGINT)
         #expect(try await watcher.wait(timeout: .seconds(15)) == 0)
+        try await server.stop()
+    }
+
+    @Test("commands exit as soon as they are done, every time: 200 runs, 8 at once, beside a server and busy cores")
+    func exitUnderLoad() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await cliServer(in: directory.url)
+        let cli = CLI(home: directory.path("home"), server: server.baseURL)
+        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
+        _ = try await cli.ok(["create", "Club"])
+        // Two busy threads keep both cores loaded while the commands run.
+        let busy = Atomic<Bool>(true)
+        let spinners = (0..<2).map { _ in
+            Thread {
+                var x: UInt64 = 1
+                while busy.load(ordering: .relaxed) { x = x &* 6_364_136_223_846_793_005 &+ 1 }
+                _ = x
+            }
+        }
+        for spinner in spinners { spinner.start() }
+        defer { busy.store(false, ordering: .relaxed) }
+        let commands = [["invite", "Club"], ["groups", "--json"], ["send", "Club", "hi"], ["history", "Club"]]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for round in 0..<25 {
+                        let arguments = commands[(worker + round) % commands.count]
+                        // ChildProcess.run fails if the command has not exited within the deadline.
+                        let result = try await cli.run(arguments)
+                        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
         try await server.stop()
     }
 
