@@ -34,6 +34,15 @@ struct CLI {
     }
 }
 
+/// A server, and Ann signed in on it with a group "Club" of hers.
+func annWithClub(in directory: borrowing TemporaryDirectory) async throws -> (ServerProcess, CLI) {
+    let server = try await cliServer(in: directory.url)
+    let cli = CLI(home: directory.path("home"), server: server.baseURL)
+    _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
+    _ = try await cli.ok(["create", "Club"])
+    return (server, cli)
+}
+
 /// A real server in a temporary folder, for CLI tests.
 func cliServer(in directory: URL, environment: [String: String] = [:]) async throws -> ServerProcess {
     try await ServerProcess.start(
@@ -137,10 +146,7 @@ struct CLIIntegrationTests {
     @Test("server text never reaches the terminal raw: escape sequences and carriage returns in names and texts are shown inert")
     func hostileTextIsInert() async throws {
         let directory = try TemporaryDirectory()
-        let server = try await cliServer(in: directory.url)
-        let cli = CLI(home: directory.path("home"), server: server.baseURL)
-        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
-        _ = try await cli.ok(["create", "Club"])
+        let (server, cli) = try await annWithClub(in: directory)
         _ = try await cli.ok(["send", "Club", "hello"])
         // What an older or hostile server could hold: today's server refuses control characters in names.
         let connection = try await SQLiteConnection.open(storage: .file(path: directory.path("chat.sqlite")), logger: Logger(label: "test"))
@@ -248,10 +254,7 @@ struct CLIIntegrationTests {
     @Test("commands exit as soon as they are done, every time: 200 runs, 8 at once, beside a server and busy cores")
     func exitUnderLoad() async throws {
         let directory = try TemporaryDirectory()
-        let server = try await cliServer(in: directory.url)
-        let cli = CLI(home: directory.path("home"), server: server.baseURL)
-        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
-        _ = try await cli.ok(["create", "Club"])
+        let (server, cli) = try await annWithClub(in: directory)
         // Two busy threads keep both cores loaded while the commands run.
         let busy = Atomic<Bool>(true)
         let spinners = (0..<2).map { _ in
@@ -296,10 +299,7 @@ struct CLIIntegrationTests {
     @Test("history shows a carriage return, an OSC 52 escape and a right-to-left override as inert text, byte for byte")
     func hostileMessageBytes() async throws {
         let directory = try TemporaryDirectory()
-        let server = try await cliServer(in: directory.url)
-        let cli = CLI(home: directory.path("home"), server: server.baseURL)
-        _ = try await cli.ok(["login", "--guest", "--name", "Ann"])
-        _ = try await cli.ok(["create", "Club"])
+        let (server, cli) = try await annWithClub(in: directory)
         _ = try await cli.ok(["send", "Club", "placeholder"])
         // Stored as an older or hostile server could hold it, whatever today's server accepts.
         let connection = try await SQLiteConnection.open(storage: .file(path: directory.path("chat.sqlite")), logger: Logger(label: "test"))
