@@ -1,4 +1,3 @@
-import ChatCore
 import Foundation
 
 /// `fanout --instances 2`: two chat-server instances on one PostgreSQL. Each group's sender and half its members
@@ -22,16 +21,7 @@ struct CrossInstanceFanout {
     private func measure(near: ServerHandle, far: ServerHandle, bench: Bench) async throws -> ScenarioResult {
         let plan = bench.plan
         let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
-        let users = try await bench.guests(groups * members, on: near, label: "fanout")
-        let api = APIClient(baseURL: near.baseURL, http: bench.http)
-        var groupIDs: [String] = []
-        var tokens: [[String?]] = []
-        for g in 0..<groups {
-            let slice = Array(users[(g * members)..<((g + 1) * members)])
-            groupIDs.append(try await FanoutScenario.makeGroup(owner: slice[0], members: slice.dropFirst(), api: api))
-            tokens.append(slice.map(\.token))
-            bench.progress.update("fanout: \(g + 1)/\(groups) groups formed")
-        }
+        let (groupIDs, tokens) = try await FanoutScenario.formGroups(on: near, bench: bench)
 
         let single = FanoutLoad(groups: groupIDs, members: members)
         try await single.connect(to: near, tokens: tokens, bench: bench)

@@ -30,16 +30,7 @@ struct FanoutScenario: Scenario {
     private func measure(server: ServerHandle, baseline: Capacity, bench: Bench) async throws -> ScenarioResult {
         let plan = bench.plan
         let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
-        let users = try await bench.guests(groups * members, on: server, label: "fanout")
-        let api = APIClient(baseURL: server.baseURL, http: bench.http)
-        var groupIDs: [String] = []
-        var tokens: [[String?]] = []
-        for g in 0..<groups {
-            let slice = Array(users[(g * members)..<((g + 1) * members)])
-            groupIDs.append(try await Self.makeGroup(owner: slice[0], members: slice.dropFirst(), api: api))
-            tokens.append(slice.map(\.token))
-            bench.progress.update("fanout: \(g + 1)/\(groups) groups formed")
-        }
+        let (groupIDs, tokens) = try await Self.formGroups(on: server, bench: bench)
         let messagesPerSecond = baseline.deliveriesPerSecond / 2 / Double(members)
         // The same members and groups, through `/ws`, then through `/socket.io/` (websocket transport).
         let ws = try await self.run(.webSocket, groups: groupIDs, tokens: tokens, rate: messagesPerSecond, server: server, bench: bench)
@@ -181,6 +172,23 @@ struct FanoutScenario: Scenario {
             throw BenchError("\(label): \(load.closedSockets.value) sockets were closed by the server")
         }
         return Capacity(deliveriesPerSecond: Double(delivered) / elapsed, serverShare: shares.server, generatorShare: shares.generator)
+    }
+
+    /// Signs up the plan's groups × members guests on `server` and forms the groups: their ids, and each group's
+    /// tokens, its owner (the sender) first.
+    static func formGroups(on server: ServerHandle, bench: Bench) async throws -> (ids: [String], tokens: [[String?]]) {
+        let (groups, members) = (bench.plan.fanoutGroups, bench.plan.fanoutMembers)
+        let users = try await bench.guests(groups * members, on: server, label: "fanout")
+        let api = APIClient(baseURL: server.baseURL, http: bench.http)
+        var groupIDs: [String] = []
+        var tokens: [[String?]] = []
+        for g in 0..<groups {
+            let slice = Array(users[(g * members)..<((g + 1) * members)])
+            groupIDs.append(try await Self.makeGroup(owner: slice[0], members: slice.dropFirst(), api: api))
+            tokens.append(slice.map(\.token))
+            bench.progress.update("fanout: \(g + 1)/\(groups) groups formed")
+        }
+        return (groupIDs, tokens)
     }
 
     /// Creates a group owned by `owner`, and has every other member join it through one invite.

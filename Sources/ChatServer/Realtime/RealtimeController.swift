@@ -82,7 +82,7 @@ struct WebSocketEdge: RealtimeEdge {
     func accepted(_ id: RealtimeHub.ConnectionID) async throws {}
 
     func refused(reason: String) async throws {
-        try await self.outbound.close(.unknown(RealtimeSession.tokenExpiredCode), reason: reason)
+        try await self.outbound.close(.unknown(RealtimeHub.tokenExpiredCode), reason: reason)
     }
 
     func write(_ outgoing: RealtimeHub.Outgoing) async throws -> Bool {

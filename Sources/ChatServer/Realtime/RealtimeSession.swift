@@ -16,8 +16,6 @@ struct RealtimeSession {
     let presence: PresenceTracker
     let sessions: SessionVerifier
 
-    /// Close codes: 4001 asks the client to sign in again.
-    static let tokenExpiredCode = RealtimeHub.tokenExpiredCode
     /// Sends one connection may have queued and not yet acknowledged; the next request waits for a slot.
     static let maxSendsInFlight = 32
 
