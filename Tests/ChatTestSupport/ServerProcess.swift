@@ -62,8 +62,14 @@ public final class ServerProcess: Sendable {
 
     /// Waits until the log contains `text`, for at most `timeout`.
     public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        try await self.waitForLogLine(containing: [text], timeout: timeout)
+    }
+
+    /// Waits until one line of the log contains every one of `texts`, for at most `timeout`.
+    public func waitForLogLine(containing texts: [String], timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
-        while !self.log.contains(text) {
+        let text = texts.joined(separator: "\" … \"")
+        while !self.log.split(separator: "\n").contains(where: { line in texts.allSatisfy { line.contains($0) } }) {
             guard ContinuousClock.now < deadline, self.child.process.isRunning else {
                 throw ChildProcess.Failure(description: "chat-server never logged \"\(text)\"; its log ends:\n\(self.log.suffix(3000))")
             }

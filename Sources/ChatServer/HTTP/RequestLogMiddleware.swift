@@ -2,12 +2,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Logs one line per request: method, path (never the query, which may hold a token), status and duration.
-/// It also returns the request id to the caller as `X-Request-Id`.
+/// Logs one line per request: method, path (never the query, which may hold a token), status and duration;
+/// at `debug`, also a line when a request starts. It also returns the request id to the caller as `X-Request-Id`.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var metadata: Logger.Metadata = ["http.method": "\(request.method)", "http.path": "\(request.uri.path)"]
+        context.logger.debug("Request started", metadata: metadata)
         do {
             var response = try await next(request, context)
             metadata["http.status"] = "\(response.status.code)"

@@ -31,7 +31,7 @@ struct ProcessResilienceTests {
     func gracefulStop() async throws {
         let directory = try TemporaryDirectory()
         // A high bcrypt cost makes registration slow enough to be caught in flight.
-        let server = try await startSQLiteServer(in: directory.url, environment: ["BCRYPT_COST": "15"])
+        let server = try await startSQLiteServer(in: directory.url, environment: ["BCRYPT_COST": "15", "LOG_LEVEL": "debug"])
         let api = APIClient(baseURL: server.baseURL, timeout: .seconds(60))
         let ann = try await api.guest(displayName: "Ann")
         let (socket, _) = try await WebSocketProbe.connect(port: server.port, token: ann.token)
@@ -39,7 +39,8 @@ struct ProcessResilienceTests {
         socketIO.send("40{\"token\":\"\(ann.token)\"}")
         _ = try await socketIO.first { $0.hasPrefix("42[\"ready\"") }
         let inFlight = Task { try await api.register(email: "late@example.org", password: "a long password", displayName: "Late") }
-        try await Task.sleep(for: .milliseconds(300))
+        // In flight: the server has begun to handle it (its debug line), and it is hashing the password.
+        try await server.waitForLogLine(containing: ["Request started", "http.path=/auth/register"])
         kill(server.child.process.processIdentifier, SIGTERM)
         let close = try await socket.closeFrame()
         #expect(close?.closeCode == .goingAway)
