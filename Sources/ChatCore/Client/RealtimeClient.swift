@@ -33,15 +33,20 @@ public final class RealtimeClient: Sendable {
 
     private let api: APIClient
     private let backoff: Backoff
+    private let grace: Duration
     private let logger: Logger
     private let outgoing = Mutex<AsyncStream<String>.Continuation?>(nil)
     private let stopped = Atomic<Bool>(false)
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Raised by ``stop()``: it cuts a wait between attempts short.
+    private let stopSignal = Latch()
 
-    /// - Parameter api: a signed-in API client; its base URL and token are used for `/ws` too.
-    public init(api: APIClient, backoff: Backoff = Backoff(), logger: Logger = Logger(label: "chat.realtime")) {
+    /// - Parameters:
+    ///   - api: a signed-in API client; its base URL and token are used for `/ws` too.
+    ///   - grace: how long ``stop()`` waits for the server to answer the close before the socket is dropped.
+    public init(api: APIClient, backoff: Backoff = Backoff(), grace: Duration = .seconds(2), logger: Logger = Logger(label: "chat.realtime")) {
         self.api = api
         self.backoff = backoff
+        self.grace = grace
         self.logger = logger
     }
 
@@ -52,17 +57,12 @@ public final class RealtimeClient: Sendable {
         return baseURL + "/ws"
     }
 
-    /// Starts the connection loop; the stream ends after ``stop()`` or when the token is refused.
-    public func events() -> AsyncStream<Event> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
-        let task = Task { [self] in
-            await self.loop(continuation)
-            continuation.yield(.status(.stopped))
-            continuation.finish()
-        }
-        self.task.withLock { $0 = task }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+    /// Runs the connection loop in the caller's task, handing every event to `handle` in order. It returns
+    /// after ``stop()`` (once the close is answered, or after the grace period), when the token is refused, or
+    /// when the task is cancelled; its last event is ``Status/stopped``.
+    public func run(_ handle: @escaping @Sendable (Event) -> Void) async {
+        await self.loop(handle)
+        handle(.status(.stopped))
     }
 
     /// Sends a client event on the open connection.
@@ -72,46 +72,54 @@ public final class RealtimeClient: Sendable {
         if case .terminated = outgoing.yield(text) { throw NotConnected() }
     }
 
-    /// Closes the connection with a close handshake and ends the loop. The loop is cancelled outright only
-    /// if the server does not answer the close within `grace`.
-    public func stop(grace: Duration = .seconds(2)) {
+    /// Closes the connection with a close handshake and ends ``run(_:)``, also while it waits to reconnect.
+    public func stop() {
         self.stopped.store(true, ordering: .relaxed)
         self.outgoing.withLock { $0?.finish() }
-        guard let task = self.task.withLock({ $0 }) else { return }
-        Task {
-            try? await Task.sleep(for: grace)
-            task.cancel()
-        }
+        self.stopSignal.raise()
     }
 
-    private func loop(_ events: AsyncStream<Event>.Continuation) async {
+    private var isStopped: Bool { self.stopped.load(ordering: .relaxed) || Task.isCancelled }
+
+    private func loop(_ handle: @escaping @Sendable (Event) -> Void) async {
         var attempt = 0
-        while !self.stopped.load(ordering: .relaxed), !Task.isCancelled {
-            events.yield(.status(.connecting(attempt: attempt)))
+        while !self.isStopped {
+            handle(.status(.connecting(attempt: attempt)))
             var reason = "connection closed"
             let connected = Flag()
             do {
-                try await self.connectOnce(events, connected: connected)
+                try await self.connectOnce(handle, connected: connected)
             } catch {
                 reason = String(describing: error)
-                if case .some(.unauthorized) = await self.checkToken() {
-                    events.yield(.status(.unauthorized))
+                if !self.isStopped, case .some(.unauthorized) = await self.checkToken() {
+                    handle(.status(.unauthorized))
                     return
                 }
             }
-            if self.stopped.load(ordering: .relaxed) || Task.isCancelled { return }
+            if self.isStopped { return }
             attempt = connected.isSet ? 0 : attempt + 1
             let delay = self.backoff.delay(attempt: attempt)
-            events.yield(.status(.waiting(retryIn: delay, reason: reason)))
-            try? await Task.sleep(for: delay)
+            handle(.status(.waiting(retryIn: delay, reason: reason)))
+            await self.sleepUnlessStopped(delay)
         }
     }
 
-    private func connectOnce(_ events: AsyncStream<Event>.Continuation, connected: Flag) async throws {
+    /// Waits `delay`, or less if ``stop()`` comes first.
+    private func sleepUnlessStopped(_ delay: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: delay) }
+            group.addTask { await self.stopSignal.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func connectOnce(_ handle: @escaping @Sendable (Event) -> Void, connected: Flag) async throws {
         var headers = HTTPFields()
         if let token = self.api.token { headers[.authorization] = "Bearer \(token)" }
         let (outgoing, continuation) = AsyncStream.makeStream(of: String.self)
         self.outgoing.withLock { $0 = continuation }
+        if self.stopped.load(ordering: .relaxed) { continuation.finish() }
         defer { self.outgoing.withLock { $0 = nil } }
         try await WebSocketClient.connect(
             url: Self.webSocketURL(for: self.api.baseURL),
@@ -119,9 +127,13 @@ public final class RealtimeClient: Sendable {
             logger: self.logger
         ) { inbound, outbound, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
+                let grace = self.grace
                 group.addTask {
                     for await text in outgoing { try await outbound.write(.text(text)) }
                     try? await outbound.close(.normalClosure, reason: nil)
+                    // Stopping: the server has `grace` to answer the close, then the socket is dropped.
+                    try await Task.sleep(for: grace)
+                    throw CancellationError()
                 }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = message,
@@ -129,10 +141,10 @@ public final class RealtimeClient: Sendable {
                     else { continue }
                     if case .ready(let ready) = event {
                         connected.set()
-                        events.yield(.status(.connected))
-                        events.yield(.ready(ready))
+                        handle(.status(.connected))
+                        handle(.ready(ready))
                     } else {
-                        events.yield(.server(event))
+                        handle(.server(event))
                     }
                 }
                 continuation.finish()

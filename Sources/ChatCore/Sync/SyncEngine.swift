@@ -1,23 +1,33 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs a ``SyncMachine`` against the network: it carries out the machine's actions with ``APIClient`` and
 /// ``RealtimeClient``, feeds the results back, and publishes every new state on ``states``.
 ///
-/// This is the one source of truth of a client: the UI reads `states` and calls the methods below.
-public actor SyncEngine {
-    private var machine: SyncMachine
+/// This is the one source of truth of a client: the UI reads `states` and calls the methods below, which only
+/// queue an input. ``run()`` is one structured loop that takes the inputs in order; everything it starts (the
+/// connection, the deliveries, page fetches, timers) is a child task of it, and ends with ``stop()``.
+public final class SyncEngine: Sendable {
+    /// What the loop takes in, in order.
+    enum Input: Sendable {
+        case event(SyncEvent)
+        case realtime(RealtimeClient.Event)
+        /// A timer asked for by ``SyncAction/wakeUp(at:)`` went off.
+        case woke(Date)
+    }
+
     private let api: APIClient
-    private var realtime: RealtimeClient?
+    private let me: User
+    private let realtime: RealtimeClient
     private let clock: @Sendable () -> Date
-    private let backoff: Backoff
     private let logger: Logger
-    private let continuation: AsyncStream<SyncState>.Continuation
-    /// Every state change, newest first: a slow reader only ever misses intermediate states.
-    public nonisolated let states: AsyncStream<SyncState>
-    private var realtimeTask: Task<Void, Never>?
-    private var wakeTask: Task<Void, Never>?
-    private var wakeAt: Date?
+    private let inputs = AsyncStream.makeStream(of: Input.self)
+    private let current: Mutex<SyncState>
+    private let statesContinuation: AsyncStream<SyncState>.Continuation
+    /// Every state change, newest first: a slow reader only ever misses intermediate states. It ends when
+    /// ``run()`` returns.
+    public let states: AsyncStream<SyncState>
     /// How many messages a first page holds.
     public let pageSize: Int
 
@@ -29,162 +39,216 @@ public actor SyncEngine {
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "chat.sync")
     ) {
-        self.machine = SyncMachine(me: me)
         self.api = api
+        self.me = me
+        self.realtime = RealtimeClient(api: api, backoff: backoff, logger: logger)
         self.pageSize = pageSize
-        self.backoff = backoff
         self.clock = clock
         self.logger = logger
-        (self.states, self.continuation) = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
+        self.current = Mutex(SyncMachine(me: me).state)
+        (self.states, self.statesContinuation) = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// The current state.
-    public var state: SyncState { self.machine.state }
+    public var state: SyncState { self.current.withLock { $0 } }
 
-    /// Loads the groups and opens the real-time connection.
-    public func start() async {
-        self.apply(.connection(.connecting))
-        do {
-            self.apply(.groupsLoaded(try await self.api.groups()))
-        } catch {
-            self.apply(.connection(error.isUnauthorized ? .signedOut : .offline))
-            if error.isUnauthorized { return }
-        }
-        let realtime = RealtimeClient(api: self.api, backoff: self.backoff, logger: self.logger)
-        self.realtime = realtime
-        self.realtimeTask = Task { [weak self] in
-            for await event in realtime.events() {
-                await self?.receive(event)
-            }
-        }
-    }
+    // MARK: What the UI does (each queues an input; the loop takes them in order)
 
-    /// Closes the connection; pending messages stay in the outbox.
-    public func stop() {
-        self.realtime?.stop()
-        self.realtimeTask?.cancel()
-        self.wakeTask?.cancel()
-        self.apply(.connection(.offline))
-    }
-
-    /// Sends a message optimistically and returns its `clientId`.
+    /// Sends a message optimistically and returns its `clientId`. Messages leave in the order of these calls.
     @discardableResult
     public func send(_ text: String, to groupID: String) -> String {
-        let clientID = UUIDv7.make(at: self.clock())
-        self.apply(.send(groupId: groupID, text: text, clientId: clientID, at: self.clock()))
+        let now = self.clock()
+        let clientID = UUIDv7.make(at: now)
+        self.submit(.send(groupId: groupID, text: text, clientId: clientID, at: now))
         return clientID
     }
 
-    public func focus(_ groupID: String?) { self.apply(.focus(groupId: groupID)) }
-    public func loadOlder(_ groupID: String) { self.apply(.loadOlder(groupId: groupID)) }
-    public func userTyped(in groupID: String) { self.apply(.userTyped(groupId: groupID, at: self.clock())) }
-    public func discard(_ clientID: String) { self.apply(.discard(clientId: clientID)) }
-    public func joined(_ group: Group) { self.apply(.joined(group)) }
+    public func focus(_ groupID: String?) { self.submit(.focus(groupId: groupID)) }
+    public func loadOlder(_ groupID: String) { self.submit(.loadOlder(groupId: groupID)) }
+    public func userTyped(in groupID: String) { self.submit(.userTyped(groupId: groupID, at: self.clock())) }
+    public func discard(_ clientID: String) { self.submit(.discard(clientId: clientID)) }
+    public func joined(_ group: Group) { self.submit(.joined(group)) }
 
     /// Loads a group's member list into its timeline.
     public func loadMembers(_ groupID: String) async throws(APIError) -> [Member] {
         let detail = try await self.api.group(id: groupID)
-        self.apply(.membersLoaded(groupId: groupID, members: detail.members))
+        self.submit(.membersLoaded(groupId: groupID, members: detail.members))
         return detail.members
     }
 
     /// Loads the presence of a group's members into ``SyncState/presence``.
     public func loadPresence(_ groupID: String) async throws(APIError) -> [MemberPresence] {
         let members = try await self.api.allMembers(groupID: groupID)
-        self.apply(.presenceLoaded(members))
+        self.submit(.presenceLoaded(members))
         return members
     }
 
+    /// Ends ``run()``: the connection closes with a close handshake, a delivery in flight finishes, and what
+    /// waits in the outbox stays there.
+    public func stop() {
+        self.realtime.stop()
+        self.inputs.continuation.finish()
+    }
+
+    private func submit(_ event: SyncEvent) { self.inputs.continuation.yield(.event(event)) }
+
     // MARK: The loop
 
-    private func receive(_ event: RealtimeClient.Event) {
-        switch event {
-        case .status(let status):
-            switch status {
-            case .connecting: if self.machine.state.connection != .connected { self.apply(.connection(.connecting)) }
-            case .connected: self.apply(.connection(.connected))
-            case .waiting(let retryIn, _): self.apply(.connection(.reconnecting(retryIn: retryIn)))
-            case .unauthorized: self.apply(.signedOut)
-            case .stopped: if self.machine.state.connection != .signedOut { self.apply(.connection(.offline)) }
+    /// Loads the groups, opens the real-time connection, and takes inputs until ``stop()``.
+    public func run() async {
+        let deliveries = AsyncStream.makeStream(of: OutgoingMessage.self)
+        // The connection opens once the first group list is in (or could not be had, but for a refused token).
+        let listed = AsyncStream.makeStream(of: Bool.self)
+        await withDiscardingTaskGroup { lasting in
+            lasting.addTask {
+                for await refused in listed.stream {
+                    if !refused { await self.realtime.run { self.inputs.continuation.yield(.realtime($0)) } }
+                    return
+                }
             }
-        case .ready(let ready):
-            self.apply(.ready(ready))
-        case .server(let event):
-            self.apply(.server(event, at: self.clock()))
+            lasting.addTask { await self.deliver(deliveries.stream) }
+            await withDiscardingTaskGroup { children in
+                children.addTask {
+                    listed.continuation.yield(await self.listGroups())
+                    listed.continuation.finish()
+                }
+                var machine = SyncMachine(me: self.me)
+                var timers = Timers()
+                for await input in self.inputs.stream {
+                    let event: SyncEvent?
+                    switch input {
+                    case .event(let submitted): event = submitted
+                    case .realtime(let realtimeEvent): event = self.translate(realtimeEvent, state: machine.state)
+                    case .woke(let at): event = timers.fired(at) ? .tick(self.clock()) : nil
+                    }
+                    guard let event else { continue }
+                    let actions = machine.handle(event)
+                    self.current.withLock { $0 = machine.state }
+                    self.statesContinuation.yield(machine.state)
+                    for action in actions {
+                        self.perform(action, children: &children, deliveries: deliveries.continuation, timers: &timers)
+                    }
+                }
+                // Stopped: page fetches and timers end now (and a first group list still on its way).
+                listed.continuation.finish()
+                children.cancelAll()
+            }
+            deliveries.continuation.finish()
+        }
+        self.statesContinuation.finish()
+    }
+
+    /// Loads the first group list; whether the token was refused.
+    private func listGroups() async -> Bool {
+        self.submit(.connection(.connecting))
+        do {
+            self.submit(.groupsLoaded(try await self.api.groups()))
+            return false
+        } catch {
+            self.submit(.connection(error.isUnauthorized ? .signedOut : .offline))
+            return error.isUnauthorized
         }
     }
 
-    private func apply(_ event: SyncEvent) {
-        let actions = self.machine.handle(event)
-        self.continuation.yield(self.machine.state)
-        for action in actions { self.perform(action) }
+    /// The outbox's one consumer: a delivery at a time, in the order the machine hands them out.
+    private func deliver(_ messages: AsyncStream<OutgoingMessage>) async {
+        for await message in messages {
+            do throws(APIError) {
+                let stored = try await self.api.sendMessage(groupID: message.groupId, text: message.text, clientID: message.clientId)
+                self.submit(.delivered(clientId: message.clientId, message: stored))
+            } catch {
+                self.submit(.deliveryFailed(clientId: message.clientId, reason: error.description, retryable: error.isRetryable))
+            }
+        }
     }
 
-    private func perform(_ action: SyncAction) {
+    private func translate(_ event: RealtimeClient.Event, state: SyncState) -> SyncEvent? {
+        switch event {
+        case .status(.connecting): state.connection == .connected ? nil : .connection(.connecting)
+        case .status(.connected): .connection(.connected)
+        case .status(.waiting(let retryIn, _)): .connection(.reconnecting(retryIn: retryIn))
+        case .status(.unauthorized): .signedOut
+        case .status(.stopped): state.connection == .signedOut ? nil : .connection(.offline)
+        case .ready(let ready): .ready(ready)
+        case .server(let event): .server(event, at: self.clock())
+        }
+    }
+
+    private func perform(
+        _ action: SyncAction,
+        children: inout DiscardingTaskGroup,
+        deliveries: AsyncStream<OutgoingMessage>.Continuation,
+        timers: inout Timers
+    ) {
         let api = self.api
         switch action {
         case .loadGroups:
-            Task {
-                if let groups = try? await api.groups() { self.apply(.groupsLoaded(groups)) }
+            children.addTask {
+                if let groups = try? await api.groups() { self.submit(.groupsLoaded(groups)) }
             }
         case .loadNewest(let groupID):
             let limit = self.pageSize
-            Task {
+            children.addTask {
                 do throws(APIError) {
-                    self.apply(.newestLoaded(groupId: groupID, page: try await api.messages(groupID: groupID, limit: limit)))
+                    self.submit(.newestLoaded(groupId: groupID, page: try await api.messages(groupID: groupID, limit: limit)))
                 } catch {
-                    self.apply(.loadFailed(groupId: groupID, reason: error.description))
+                    self.submit(.loadFailed(groupId: groupID, reason: error.description))
                 }
             }
         case .loadOlder(let groupID, let cursor):
             let limit = self.pageSize
-            Task {
+            children.addTask {
                 do throws(APIError) {
-                    self.apply(.olderLoaded(groupId: groupID, page: try await api.messages(groupID: groupID, limit: limit, cursor: cursor)))
+                    self.submit(.olderLoaded(groupId: groupID, page: try await api.messages(groupID: groupID, limit: limit, cursor: cursor)))
                 } catch {
-                    self.apply(.loadFailed(groupId: groupID, reason: error.description))
+                    self.submit(.loadFailed(groupId: groupID, reason: error.description))
                 }
             }
         case .fetchChanges(let groupID, let since):
-            Task {
+            children.addTask {
                 do throws(APIError) {
-                    self.apply(.changesLoaded(groupId: groupID, page: try await api.changes(groupID: groupID, since: since)))
+                    self.submit(.changesLoaded(groupId: groupID, page: try await api.changes(groupID: groupID, since: since)))
                 } catch {
-                    self.apply(.changesFailed(groupId: groupID, reason: error.description))
+                    self.submit(.changesFailed(groupId: groupID, reason: error.description))
                 }
             }
         case .markRead(let groupID, let seq):
             // The socket carries it when open; otherwise REST. A marker that does not arrive is sent again after
             // the next `ready`, which shows the server's.
-            if (try? self.realtime?.send(.read(groupId: groupID, seq: seq))) == nil {
-                Task { try? await api.markRead(groupID: groupID, seq: seq) }
+            if (try? self.realtime.send(.read(groupId: groupID, seq: seq))) == nil {
+                children.addTask { try? await api.markRead(groupID: groupID, seq: seq) }
             }
         case .deliver(let message):
-            Task {
-                do throws(APIError) {
-                    let stored = try await api.sendMessage(groupID: message.groupId, text: message.text, clientID: message.clientId)
-                    self.apply(.delivered(clientId: message.clientId, message: stored))
-                } catch {
-                    self.apply(.deliveryFailed(clientId: message.clientId, reason: error.description, retryable: error.isRetryable))
-                }
-            }
+            deliveries.yield(message)
         case .sendTyping(let groupID):
-            try? self.realtime?.send(.typing(groupId: groupID))
+            try? self.realtime.send(.typing(groupId: groupID))
         case .wakeUp(let at):
-            if let scheduled = self.wakeAt, scheduled <= at { return }
-            self.wakeAt = at
-            self.wakeTask?.cancel()
+            guard timers.schedule(at) else { return }
             let delay = max(0, at.timeIntervalSince(self.clock()))
-            self.wakeTask = Task {
+            children.addTask {
                 try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
                 guard !Task.isCancelled else { return }
-                self.wokeUp()
+                self.inputs.continuation.yield(.woke(at))
             }
         }
     }
+}
 
-    private func wokeUp() {
-        self.wakeAt = nil
-        self.apply(.tick(self.clock()))
+/// The machine's wake-ups: only the earliest asked for counts; a later one it replaced is ignored when it fires.
+struct Timers {
+    private var next: Date?
+
+    /// Whether a timer must be started for `at` (it is earlier than the one pending, or none is).
+    mutating func schedule(_ at: Date) -> Bool {
+        if let next, next <= at { return false }
+        self.next = at
+        return true
+    }
+
+    /// Whether the timer for `at` is the one pending; it is then done.
+    mutating func fired(_ at: Date) -> Bool {
+        guard self.next == at else { return false }
+        self.next = nil
+        return true
     }
 }

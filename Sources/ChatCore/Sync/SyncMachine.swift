@@ -20,7 +20,7 @@ public struct SyncMachine: Sendable {
     public static let retryBackoff = Backoff(base: .seconds(1), cap: .seconds(30))
 
     private var lastTypingSent: [String: Date] = [:]
-    var retryAt: Date?
+    var retry = RetryState.none
 
     public init(me: User) {
         self.state = SyncState(me: me)
@@ -204,7 +204,7 @@ public struct SyncMachine: Sendable {
             self.state.groups[focused] = timeline
             actions.append(.loadNewest(groupId: focused))
         }
-        actions += self.deliverQueued()
+        actions += self.deliverAfterConnecting()
         return actions
     }
 
@@ -214,13 +214,17 @@ public struct SyncMachine: Sendable {
         switch event {
         case .messageNew(let message):
             guard self.state.groups[message.groupId] != nil else { return [.loadGroups] }
+            var stored = false
             if message.sender.id == self.myID, let clientID = message.clientId {
+                stored = self.state.outbox.contains { $0.clientId == clientID }
                 self.state.outbox.removeAll { $0.clientId == clientID }
             }
-            return self.updating(message.groupId, bumps: true) { timeline, actions in
+            let actions = self.updating(message.groupId, bumps: true) { timeline, actions in
                 Self.integrate([message], into: &timeline, actions: &actions)
                 Self.observe(message.rev, in: &timeline, actions: &actions)
             }
+            // The echo of the message in flight can come before the answer to its request: the next may go.
+            return stored ? actions + self.deliverNext() : actions
         case .messageUpdated(let message):
             guard self.state.groups[message.groupId] != nil else { return [.loadGroups] }
             return self.updating(message.groupId) { timeline, actions in

@@ -3,10 +3,14 @@ import Foundation
 import Synchronization
 
 /// Carries out the UI's effects against the network, and posts the results back to the UI loop.
+///
+/// The effects are queued and taken by one consumer, in order: a message typed before another is handed to the
+/// sync engine first. ``run()`` owns everything it starts (the engine's loop and the forwarding of its states).
 final class EffectRunner: Sendable {
     private let post: @Sendable (AppMessage) -> Void
     private let server: String
     private let store: SessionStore
+    private let effects = AsyncStream.makeStream(of: AppEffect.self)
     private let engine = Mutex<SyncEngine?>(nil)
     private let api = Mutex<APIClient?>(nil)
 
@@ -16,69 +20,103 @@ final class EffectRunner: Sendable {
         self.post = post
     }
 
+    /// Queues an effect, from any thread.
     func perform(_ effect: AppEffect) {
+        self.effects.continuation.yield(effect)
+    }
+
+    /// Ends ``run()`` once the effects queued so far are done; the engine then stops.
+    func finish() {
+        self.effects.continuation.finish()
+    }
+
+    /// Takes the effects one at a time until ``finish()``.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await effect in self.effects.stream {
+                guard case .startSession(let session) = effect else {
+                    await self.carryOut(effect)
+                    continue
+                }
+                let engine = self.start(session)
+                group.addTask { await engine.run() }
+                group.addTask {
+                    for await state in engine.states { self.post(.sync(state)) }
+                }
+            }
+            self.engine.withLock { $0 }?.stop()
+        }
+    }
+
+    private func carryOut(_ effect: AppEffect) async {
         let engine = self.engine.withLock { $0 }
         let api = self.api.withLock { $0 }
-        Task {
-            switch effect {
-            case .startSession(let session):
-                await self.start(session)
-            case .send(let text, let groupID):
-                await engine?.send(text, to: groupID)
-            case .focus(let groupID):
-                await engine?.focus(groupID)
-            case .loadOlder(let groupID):
-                await engine?.loadOlder(groupID)
-            case .typing(let groupID):
-                await engine?.userTyped(in: groupID)
-            case .createGroup(let name):
-                guard let api else { return }
-                do throws(APIError) {
-                    let group = try await api.createGroup(name: name)
-                    await engine?.joined(group)
-                    self.post(.joined(group, verb: "Created"))
-                } catch {
-                    self.post(.failed("Could not create the group: \(error.description)"))
-                }
-            case .join(let invite):
-                guard let api else { return }
-                do throws(APIError) {
-                    let answer = try await api.acceptInvite(invite)
-                    if let group = answer.group {
-                        await engine?.joined(group)
-                        self.post(.joined(group, verb: "Joined"))
-                    } else {
-                        self.post(.failed("Asked to join: the group's owner or an admin must approve."))
-                    }
-                } catch {
-                    self.post(.failed("Could not join: \(error.description)"))
-                }
-            case .createInvite(let groupID, let name, let hours, let uses):
-                guard let api else { return }
-                do throws(APIError) {
-                    let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses)
-                    self.post(.inviteReady(InvitePanel(groupName: name, invite: invite)))
-                } catch {
-                    self.post(.failed("Could not create an invite: \(error.description)"))
-                }
-            case .loadMembers(let groupID, let name):
-                do throws(APIError) {
-                    guard let engine else { return }
-                    self.post(.members(groupName: name, members: try await engine.loadMembers(groupID)))
-                } catch {
-                    self.post(.failed("Could not load the members: \(error.description)"))
-                }
-            case .signInAsGuest(let name):
-                await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).guest(displayName: name) }
-            case .logIn(let email, let password):
-                await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).login(email: email, password: password) }
-            case .register(let email, let name, let password):
-                await self.signIn { () async throws(APIError) in
-                    try await APIClient(baseURL: self.server).register(email: email, password: password, displayName: name)
-                }
-            case .quit:
-                break
+        switch effect {
+        case .startSession:
+            break
+        case .send(let text, let groupID):
+            engine?.send(text, to: groupID)
+        case .focus(let groupID):
+            engine?.focus(groupID)
+        case .loadOlder(let groupID):
+            engine?.loadOlder(groupID)
+        case .typing(let groupID):
+            engine?.userTyped(in: groupID)
+        case .createGroup(let name):
+            guard let api else { return }
+            do throws(APIError) {
+                let group = try await api.createGroup(name: name)
+                engine?.joined(group)
+                self.post(.joined(group, verb: "Created"))
+            } catch {
+                self.post(.failed("Could not create the group: \(error.description)"))
             }
+        case .join(let invite):
+            guard let api else { return }
+            do throws(APIError) {
+                let answer = try await api.acceptInvite(invite)
+                if let group = answer.group {
+                    engine?.joined(group)
+                    self.post(.joined(group, verb: "Joined"))
+                } else {
+                    self.post(.failed("Asked to join: the group's owner or an admin must approve."))
+                }
+            } catch {
+                self.post(.failed("Could not join: \(error.description)"))
+            }
+        case .createInvite(let groupID, let name, let hours, let uses):
+            guard let api else { return }
+            do throws(APIError) {
+                let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses)
+                self.post(.inviteReady(InvitePanel(groupName: name, invite: invite)))
+            } catch {
+                self.post(.failed("Could not create an invite: \(error.description)"))
+            }
+        case .loadMembers(let groupID, let name):
+            do throws(APIError) {
+                guard let engine else { return }
+                self.post(.members(groupName: name, members: try await engine.loadMembers(groupID)))
+            } catch {
+                self.post(.failed("Could not load the members: \(error.description)"))
+            }
+        case .signInAsGuest(let name):
+            await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).guest(displayName: name) }
+        case .logIn(let email, let password):
+            await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).login(email: email, password: password) }
+        case .register(let email, let name, let password):
+            await self.signIn { () async throws(APIError) in
+                try await APIClient(baseURL: self.server).register(email: email, password: password, displayName: name)
+            }
+        case .fetchMembers(let groupID):
+            _ = try? await engine?.loadMembers(groupID)
+        case .save(let state):
+            do throws(CLIError) {
+                try self.store.saveUIState(state)
+            } catch {
+                self.post(.failed(error.description))
+            }
+        case .quit, .bell, .repaint, .openEditor:
+            break  // the UI thread's own
         }
     }
 
@@ -95,15 +133,14 @@ final class EffectRunner: Sendable {
         }
     }
 
-    private func start(_ session: Session) async {
+    /// A new engine for `session`, in place of the one before (stopped).
+    private func start(_ session: Session) -> SyncEngine {
         let api = APIClient(baseURL: session.server, token: session.token)
         let engine = SyncEngine(api: api, me: session.user)
         self.api.withLock { $0 = api }
+        self.engine.withLock { $0 }?.stop()
         self.engine.withLock { $0 = engine }
-        Task {
-            for await state in engine.states { self.post(.sync(state)) }
-        }
-        await engine.start()
+        return engine
     }
 
     /// Waits up to `timeout` for the outbox to empty, so that quitting right after sending loses nothing.
@@ -111,12 +148,10 @@ final class EffectRunner: Sendable {
         guard let engine = self.engine.withLock({ $0 }) else { return 0 }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let pending = await engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
+            let pending = engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
             if pending == 0 { break }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let left = await engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
-        await engine.stop()
-        return left
+        return engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
     }
 }

@@ -31,17 +31,38 @@ final class TerminalApp: Sendable {
         _ = write(self.wakeWrite, &byte, 1)
     }
 
-    /// Runs until the model quits. `perform` starts an effect (on another thread).
+    /// Runs until the model quits. `perform` starts an effect (on another thread); the effects that act on the
+    /// terminal (the bell, a repaint, `$EDITOR`) are carried out here, on the thread that owns it.
     func run(model initial: AppModel, perform: @escaping @Sendable (AppEffect) -> Void) {
-        let screen = NcursesScreen()
+        let screen = NcursesScreen(colors: initial.settings.colors && !Terminal.noColor(), wheel: initial.settings.mouse)
         defer { screen.end() }
         Signals.install()
+        var decoder = KeyDecoder(extended: screen.extendedKeys)
         var model = initial
         let size = screen.size
-        var effects = model.update(.resize(width: size.width, height: size.height))
+        var effects = model.update(.tick(Date())) + model.update(.resize(width: size.width, height: size.height))
         var shown: Frame?
         while true {
-            for effect in effects { perform(effect) }
+            for effect in effects {
+                switch effect {
+                case .bell:
+                    screen.bell()
+                case .repaint:
+                    screen.repaint()
+                    shown = nil
+                case .openEditor(let text):
+                    screen.suspend()
+                    let result = ExternalEditor.edit(text)
+                    screen.resume()
+                    shown = nil
+                    switch result {
+                    case .success(let edited): self.post(.edited(edited))
+                    case .failure(let error): self.post(.failed(error.message))
+                    }
+                default:
+                    perform(effect)
+                }
+            }
             effects = []
             let frame = AppView.render(model)
             if frame != shown {
@@ -49,7 +70,9 @@ final class TerminalApp: Sendable {
                 shown = frame
             }
             if model.quitting { return }
-            self.waitForInput()
+            // A countdown on screen wakes the loop every second.
+            self.waitForInput(timeout: model.wantsTicks ? 1000 : -1)
+            effects += model.update(.tick(Date()))
             if Signals.takeResize() {
                 screen.resize()
                 let size = screen.size
@@ -57,7 +80,7 @@ final class TerminalApp: Sendable {
                 shown = nil
             }
             if Signals.takeTerminate() { effects += model.update(.key(.control("c"))) }
-            for key in KeyDecoder.decode(screen.readInput().filter { $0 != .function(KeyDecoder.Code.resize) }) {
+            for key in decoder.decode(screen.readInput().filter { $0 != .function(KeyDecoder.Code.resize) }) {
                 effects += model.update(.key(key))
             }
             for message in self.inbox.withLock({ messages in
@@ -69,10 +92,10 @@ final class TerminalApp: Sendable {
         }
     }
 
-    /// Blocks until a key, a posted message or a signal arrives.
-    private func waitForInput() {
+    /// Blocks until a key, a posted message or a signal arrives, or `timeout` milliseconds pass (-1: no limit).
+    private func waitForInput(timeout: Int32) {
         var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: self.wakeRead, events: Int16(POLLIN), revents: 0)]
-        _ = poll(&fds, 2, -1)
+        _ = poll(&fds, 2, timeout)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(self.wakeRead, &buffer, buffer.count) > 0 {}
     }

@@ -89,4 +89,9 @@ public enum CommandLineRunner {
 enum Terminal {
     /// Whether `descriptor` is a terminal.
     static func isTTY(_ descriptor: Int32) -> Bool { isatty(descriptor) != 0 }
+
+    /// Whether the user asked for no colour (https://no-color.org: `NO_COLOR` set and not empty).
+    static func noColor(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        !(environment["NO_COLOR"] ?? "").isEmpty
+    }
 }

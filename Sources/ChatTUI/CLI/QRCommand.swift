@@ -37,7 +37,7 @@ struct QRCommand: ParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        let colors = Terminal.isTTY(STDOUT_FILENO) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let colors = Terminal.isTTY(STDOUT_FILENO) && !Terminal.noColor()
         FileHandle.standardOutput.write(Data(QRRenderer(style: self.style, invert: self.invert, colors: colors).render(code).utf8))
     }
 

@@ -45,18 +45,7 @@ public struct SessionStore: Sendable {
     /// Saves the session atomically, readable only by the user.
     public func save(_ session: Session) throws(CLIError) {
         do {
-            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let data = try ChatJSON.encoder.encode(session)
-            let temporary = self.directory.appendingPathComponent(".session-\(UUID().uuidString).json")
-            let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard descriptor >= 0 else { throw CLIError("cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
-            let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, data.count) }
-            fsync(descriptor)
-            close(descriptor)
-            guard written == data.count, rename(temporary.path, self.sessionURL.path) == 0 else {
-                unlink(temporary.path)
-                throw CLIError("cannot write \(self.sessionURL.path)")
-            }
+            try self.writePrivately(try ChatJSON.encoder.encode(session), to: self.sessionURL)
         } catch let error as CLIError {
             throw error
         } catch {
@@ -64,9 +53,46 @@ public struct SessionStore: Sendable {
         }
     }
 
-    /// Removes the session; returns whether there was one.
+    /// Where the UI keeps group numbers and input histories.
+    public var uiStateURL: URL { self.directory.appendingPathComponent("ui-state.json") }
+
+    /// What the UI saved; a missing or unreadable file gives a fresh start.
+    public func loadUIState() -> UIState {
+        guard let data = try? Data(contentsOf: self.uiStateURL) else { return UIState() }
+        return (try? ChatJSON.decoder.decode(UIState.self, from: data)) ?? UIState()
+    }
+
+    /// Saves the UI's state atomically, readable only by the user (histories hold what was typed).
+    public func saveUIState(_ state: UIState) throws(CLIError) {
+        do {
+            try self.writePrivately(try ChatJSON.encoder.encode(state), to: self.uiStateURL)
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("cannot write \(self.uiStateURL.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `data` to `url` through a new file with mode 0600 and a rename, so that a reader never sees half.
+    private func writePrivately(_ data: Data, to url: URL) throws {
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let temporary = self.directory.appendingPathComponent(".\(url.lastPathComponent)-\(UUID().uuidString)")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw CLIError("cannot write \(temporary.path): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, data.count) }
+        fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, rename(temporary.path, url.path) == 0 else {
+            unlink(temporary.path)
+            throw CLIError("cannot write \(url.path)")
+        }
+    }
+
+    /// Removes the session, and the UI state that goes with it (histories hold what was typed); returns
+    /// whether there was a session.
     @discardableResult
     public func delete() -> Bool {
-        (try? FileManager.default.removeItem(at: self.sessionURL)) != nil
+        try? FileManager.default.removeItem(at: self.uiStateURL)
+        return (try? FileManager.default.removeItem(at: self.sessionURL)) != nil
     }
 }

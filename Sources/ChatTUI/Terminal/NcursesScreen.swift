@@ -8,8 +8,12 @@ final class NcursesScreen {
     private var nextPair: Int16 = 1
     private let hasColors: Bool
 
-    /// Takes over the terminal: UTF-8 locale, raw keys (Ctrl-C included), no echo, keypad decoding.
-    init() {
+    /// Extended key codes ncurses gave to sequences terminfo names (such as Alt-Right, `kRIT3`).
+    let extendedKeys: [Int32: Key]
+
+    /// Takes over the terminal: UTF-8 locale, raw keys (Ctrl-C included), no echo, keypad decoding, bracketed
+    /// paste, and the mouse wheel when `wheel` is on. Colours stay off under `NO_COLOR`.
+    init(colors: Bool = true, wheel: Bool = true) {
         Self.useUTF8Locale()
         initscr()
         raw()
@@ -18,7 +22,15 @@ final class NcursesScreen {
         keypad(cn_stdscr(), true)
         nodelay(cn_stdscr(), true)
         set_escdelay(25)
-        if has_colors() {
+        if wheel { cn_enable_wheel() }
+        var extended: [Int32: Key] = [:]
+        for (sequence, key) in KeyDecoder.sequences {
+            let code = key_defined("\u{1B}" + sequence)
+            if code > 0 { extended[code] = key }
+        }
+        self.extendedKeys = extended
+        Self.bracketedPaste(true)
+        if colors, has_colors() {
             start_color()
             use_default_colors()
             self.hasColors = true
@@ -74,6 +86,9 @@ final class NcursesScreen {
             let result = wget_wch(cn_stdscr(), &character)
             if result == OK {
                 inputs.append(.character(UInt32(character)))
+            } else if result == KEY_CODE_YES, Int32(character) == cn_key_mouse() {
+                let wheel = cn_wheel_event()
+                if wheel != 0 { inputs.append(.wheel(up: wheel > 0)) }
             } else if result == KEY_CODE_YES {
                 inputs.append(.function(Int32(character)))
             } else {
@@ -84,7 +99,40 @@ final class NcursesScreen {
 
     /// Gives the terminal back as it was.
     func end() {
+        Self.bracketedPaste(false)
         endwin()
+    }
+
+    /// Leaves the terminal to another program (`$EDITOR`) until ``resume()``.
+    func suspend() {
+        Self.bracketedPaste(false)
+        def_prog_mode()
+        endwin()
+    }
+
+    /// Takes the terminal back after ``suspend()`` and redraws everything.
+    func resume() {
+        reset_prog_mode()
+        Self.bracketedPaste(true)
+        self.repaint()
+    }
+
+    /// Redraws the whole screen on the next ``draw(_:)`` (Ctrl-L).
+    func repaint() {
+        clearok(cn_stdscr(), true)
+        refresh()
+    }
+
+    /// Rings the terminal bell.
+    func bell() {
+        beep()
+    }
+
+    /// Asks the terminal to mark pastes (`ESC[200~` … `ESC[201~`), so that a paste is never typed keys.
+    private static func bracketedPaste(_ on: Bool) {
+        let sequence = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
+        fflush(nil)
+        _ = sequence.utf8CString.withUnsafeBufferPointer { write(STDOUT_FILENO, $0.baseAddress, $0.count - 1) }
     }
 
     private func attributes(for style: CellStyle) -> attr_t {

@@ -1,17 +1,22 @@
-/// How many terminal columns text takes: 2 for East Asian wide characters and emoji, 0 for combining marks,
-/// 1 otherwise. A grapheme cluster takes the width of its first scalar, as `wcwidth`-based terminals
-/// (tmux, xterm) draw it.
+import CNcursesw
+import Foundation
+
+/// How many terminal columns text takes, as ncurses lays it out: each code point takes the C library's
+/// `wcwidth` under a UTF-8 locale (2 for East Asian wide characters and most emoji, 0 for combining marks,
+/// joiners and variation selectors), and a grapheme cluster takes the sum. So a ZWJ sequence or a skin tone
+/// takes what ncurses gives it, and nothing after it drifts.
 public enum DisplayWidth {
     /// Columns for one grapheme cluster.
     public static func of(_ character: Character) -> Int {
-        guard let first = character.unicodeScalars.first else { return 0 }
-        return self.of(first)
+        if character.utf8.count == 1 { return self.of(character.unicodeScalars.first!) }
+        return character.unicodeScalars.reduce(0) { $0 + self.of($1) }
     }
 
     /// Columns for one scalar.
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
         if value < 0x7F { return value < 0x20 ? 0 : 1 }
+        if let table = WidthTable.shared { return table.width(value) }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format, .control: return 0
         default: break
@@ -90,5 +95,67 @@ public enum DisplayWidth {
         default:
             false
         }
+    }
+}
+
+/// `wcwidth` for every code point, read once from the C library under `C.UTF-8` (on the reading thread only, so
+/// the process's locale is left alone), as runs of code points whose width is not 1.
+struct WidthTable: Sendable {
+    private let starts: [UInt32]
+    private let ends: [UInt32]
+    private let widths: [UInt8]
+
+    /// nil where the C library has no UTF-8 locale; the built-in approximation is used then.
+    static let shared: WidthTable? = WidthTable()
+
+    private init?() {
+        guard let locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { return nil }
+        let previous = uselocale(locale)
+        defer {
+            uselocale(previous)
+            freelocale(locale)
+        }
+        var starts: [UInt32] = []
+        var ends: [UInt32] = []
+        var widths: [UInt8] = []
+        var value: UInt32 = 0x7F
+        while value <= 0x10FFFF {
+            if (0xD800...0xDFFF).contains(value) {
+                value = 0xE000
+                continue
+            }
+            let width = UInt8(max(0, min(2, Int(cn_wcwidth(wchar_t(value))))))
+            if width != 1 {
+                if let last = ends.last, last == value - 1, widths.last == width {
+                    ends[ends.count - 1] = value
+                } else {
+                    starts.append(value)
+                    ends.append(value)
+                    widths.append(width)
+                }
+            }
+            value += 1
+        }
+        // A C library without wide-character data gives nothing wide: use the approximation instead.
+        guard widths.contains(2) else { return nil }
+        self.starts = starts
+        self.ends = ends
+        self.widths = widths
+    }
+
+    func width(_ value: UInt32) -> Int {
+        var low = 0
+        var high = self.starts.count - 1
+        while low <= high {
+            let middle = (low + high) / 2
+            if value < self.starts[middle] {
+                high = middle - 1
+            } else if value > self.ends[middle] {
+                low = middle + 1
+            } else {
+                return Int(self.widths[middle])
+            }
+        }
+        return 1
     }
 }

@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 
 /// Times in the local time zone, as a person reads them.
@@ -20,6 +21,25 @@ public enum LocalTime {
     /// `11:43`.
     public static func clock(_ date: Date) -> String {
         String(self.format(date).suffix(5))
+    }
+
+    /// Message times in a `strftime` pattern (`%H:%M` by default; `/set` and config.toml can change it).
+    public struct Clock: Sendable {
+        public let format: String
+
+        public init(format: String) {
+            self.format = format
+        }
+
+        public func string(_ date: Date) -> String {
+            var time = time_t(date.timeIntervalSince1970)
+            var parts = tm()
+            localtime_r(&time, &parts)
+            var buffer = [CChar](repeating: 0, count: 64)
+            let count = strftime(&buffer, buffer.count, self.format, &parts)
+            guard count > 0 else { return LocalTime.clock(date) }
+            return TerminalText.line(String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
     }
 
     /// `Thu 26 Nov 2026`.

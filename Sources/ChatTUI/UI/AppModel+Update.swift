@@ -10,8 +10,13 @@ extension AppModel {
             self.height = height
             return []
         case .sync(let state):
-            self.sync = state
-            return self.keepSelection()
+            return self.receive(state)
+        case .tick(let now):
+            self.now = now
+            return []
+        case .edited(let text):
+            self.input = LineEditor(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+            return []
         case .signedIn(let session):
             self.screen = .chat
             self.sync = SyncState(me: session.user)
@@ -32,8 +37,7 @@ extension AppModel {
         case .joined(let group, let verb):
             if case .busy = self.overlay { self.overlay = nil }
             self.status = Status(text: "\(verb) \(group.name)", isError: false)
-            self.selected = group.id
-            return [.focus(groupId: group.id)]
+            return self.select(group.id, force: true)
         case .failed(let reason):
             if case .busy = self.overlay { self.overlay = nil }
             self.status = Status(text: reason, isError: true)
@@ -52,118 +56,31 @@ extension AppModel {
         }
     }
 
-    private mutating func quit() -> [AppEffect] {
+    mutating func quit() -> [AppEffect] {
         self.quitting = true
         return [.quit]
     }
 
-    /// Keeps a valid group selected: the most recently active one when there is none yet.
-    private mutating func keepSelection() -> [AppEffect] {
-        if let selected = self.selected, self.sync.groups[selected] != nil { return [] }
-        self.selected = self.sync.groupOrder.first
-        return self.selected.map { [.focus(groupId: $0)] } ?? []
-    }
-
-    // MARK: Chat keys
-
-    private mutating func chatKey(_ key: Key) -> [AppEffect] {
-        if self.overlay != nil {
-            switch key {
-            case .escape, .enter, .character("q"): self.overlay = nil
-            default: break
-            }
-            return []
-        }
-        switch key {
-        case .escape:
-            self.status = nil
-        case .tab:
-            return self.selectGroup(offset: 1)
-        case .backTab:
-            return self.selectGroup(offset: -1)
-        case .alt(let character):
-            if let digit = character.wholeNumberValue, (1...9).contains(digit), digit <= self.sync.groupOrder.count {
-                return self.select(self.sync.groupOrder[digit - 1])
-            }
-        case .pageUp:
-            return self.scroll(pages: 1)
-        case .pageDown:
-            return self.scroll(pages: -1)
-        case .up:
-            if let line = self.history.previous(current: self.input.text) { self.input = LineEditor(line) }
-        case .down:
-            if let line = self.history.next() { self.input = LineEditor(line) }
-        case .left, .control("b"): self.input.left()
-        case .right, .control("f"): self.input.right()
-        case .home, .control("a"): self.input.home()
-        case .end, .control("e"): self.input.end()
-        case .backspace: self.input.backspace()
-        case .delete: self.input.deleteForward()
-        case .control("u"): self.input.killToStart()
-        case .control("k"): self.input.killToEnd()
-        case .control("w"): self.input.deleteWord()
-        case .control("d"):
-            if self.input.isEmpty { return self.quit() }
-            self.input.deleteForward()
-        case .control("l"):
-            self.status = nil
-        case .enter:
-            return self.submit()
-        case .character(let character):
-            self.input.insert(character)
-            if let selected = self.selected, !self.input.text.hasPrefix("/") { return [.typing(groupId: selected)] }
-        default:
-            break
-        }
-        return []
-    }
-
-    private mutating func selectGroup(offset: Int) -> [AppEffect] {
-        let order = self.sync.groupOrder
-        guard !order.isEmpty else { return [] }
-        let current = self.selected.flatMap { order.firstIndex(of: $0) } ?? 0
-        return self.select(order[(current + offset + order.count) % order.count])
-    }
-
-    private mutating func select(_ groupID: String) -> [AppEffect] {
-        guard self.selected != groupID else { return [] }
-        self.selected = groupID
-        return [.focus(groupId: groupID)]
-    }
-
-    /// Scrolls by pages of the message pane; reaching the oldest loaded line asks for older history.
-    private mutating func scroll(pages: Int) -> [AppEffect] {
-        guard let timeline = self.selectedTimeline else { return [] }
-        let layout = ChatLayout(width: self.width, height: self.height)
-        let page = max(1, layout.messageRows - 1)
-        let total = MessageLines.build(timeline: timeline, pending: self.sync.pending(in: timeline.id), me: self.sync.me, width: layout.messageWidth)
-            .count
-        let maximum = max(0, total - layout.messageRows)
-        let current = min(self.scrollBack[timeline.id] ?? 0, maximum)
-        let next = min(max(0, current + pages * page), maximum)
-        self.scrollBack[timeline.id] = next
-        if pages > 0, next == maximum, timeline.hasOlder, !timeline.loadingOlder {
-            return [.loadOlder(groupId: timeline.id)]
-        }
-        return []
-    }
-
     // MARK: Commands
 
-    private mutating func submit() -> [AppEffect] {
+    /// Enter: the composer's text goes to the selected group as one message (all its lines), or runs as a
+    /// command when it is one line starting with `/` (`//` sends a leading slash).
+    mutating func submit() -> [AppEffect] {
         let line = self.input.text
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return [] }
-        self.history.record(line)
+        let historyKey = self.selected ?? ""
+        self.histories[historyKey, default: InputHistory()].record(line)
         self.input.clear()
-        if trimmed.hasPrefix("/"), !trimmed.hasPrefix("//") { return self.command(trimmed) }
+        let save = AppEffect.save(self.savedState)
+        if trimmed.hasPrefix("/"), !trimmed.hasPrefix("//"), !trimmed.contains("\n") { return self.command(trimmed) + [save] }
         let text = trimmed.hasPrefix("//") ? String(line.drop { $0 == " " }.dropFirst()) : line
         guard let selected = self.selected else {
             self.status = Status(text: "No group yet: /create NAME, or /join INVITE", isError: true)
-            return []
+            return [save]
         }
-        self.scrollBack[selected] = 0
-        return [.send(text: text, groupId: selected)]
+        self.scroll[selected] = nil
+        return [.send(text: text, groupId: selected), save]
     }
 
     private mutating func command(_ line: String) -> [AppEffect] {
@@ -195,13 +112,33 @@ extension AppModel {
             guard let timeline = self.selectedTimeline else { return self.usage("/members needs a group") }
             self.overlay = .busy("Loading the members of \(timeline.group.name)…")
             return [.loadMembers(groupId: timeline.id, groupName: timeline.group.name)]
+        case "/buffer", "/b":
+            guard let number = Int(argument), let group = self.numbers.group(number: number) else {
+                return self.usage("/buffer N, a group's number (1 to \(self.numbers.order.count))")
+            }
+            return self.select(group)
+        case "/move":
+            guard let number = Int(argument), number >= 1, let selected = self.selected else { return self.usage("/move N (N ≥ 1)") }
+            self.numbers.move(selected, to: number)
+            return [.save(self.savedState)]
+        case "/set":
+            return self.set(argument)
         default:
             self.status = Status(text: "Unknown command \(name): /help lists them", isError: true)
         }
         return []
     }
 
-    private mutating func usage(_ text: String) -> [AppEffect] {
+    /// `/set bell on|off`.
+    private mutating func set(_ argument: String) -> [AppEffect] {
+        let words = argument.lowercased().split(separator: " ").map(String.init)
+        guard words.count == 2, words[0] == "bell", ["on", "off"].contains(words[1]) else { return self.usage("/set bell on|off") }
+        self.settings.bell = words[1] == "on"
+        self.status = Status(text: "The bell is \(words[1]).", isError: false)
+        return []
+    }
+
+    mutating func usage(_ text: String) -> [AppEffect] {
         self.status = Status(text: "Usage: \(text)", isError: true)
         return []
     }
@@ -241,6 +178,7 @@ extension AppModel {
         case .end, .control("e"): form.fields[form.focus].editor.end()
         case .control("u"): form.fields[form.focus].editor.killToStart()
         case .character(let character): form.fields[form.focus].editor.insert(character)
+        case .paste(let text): form.fields[form.focus].editor.insert(String(text.prefix { $0 != "\n" && $0 != "\t" }))
         default: break
         }
         return []

@@ -31,11 +31,32 @@ public struct AppModel: Sendable {
     public var sync: SyncState
     /// The group on screen.
     public var selected: String?
+    /// The composer.
     public var input = LineEditor()
-    public var history = InputHistory()
-    /// How many lines each group is scrolled up from its newest message.
-    public var scrollBack: [String: Int] = [:]
-    public var overlay: Overlay?
+    /// Lines sent earlier, per group (`""` before any group), walked with Up and Down.
+    public var histories: [String: InputHistory] = [:]
+    /// Stable group numbers.
+    public var numbers = GroupNumbers()
+    /// Where each scrolled-back group's view rests; none: it follows the newest message.
+    public var scroll: [String: ScrollAnchor] = [:]
+    /// The Tab completion being cycled, if the last key was Tab.
+    public var completion: Completion?
+    /// Ctrl-X was pressed: the next key completes a chord (Ctrl-X Ctrl-E).
+    public var pendingPrefix = false
+    public var settings = UISettings()
+    /// The newest `seq` of each group already looked at for mentions (for the bell).
+    public var mentionChecked: [String: Int64] = [:]
+    /// Groups that received a mention of the user since they were last shown.
+    public var mentioned: Set<String> = []
+    /// The time, from the UI loop's ticks.
+    public var now: Date?
+    /// When the next reconnection attempt starts, while waiting for it.
+    public var reconnectAt: Date?
+    public var overlay: Overlay? {
+        didSet { if oldValue != self.overlay { self.overlayScroll = 0 } }
+    }
+    /// How far a long panel (help) is scrolled.
+    public var overlayScroll = 0
     public var status: Status?
     public var width: Int
     public var height: Int
@@ -52,6 +73,44 @@ public struct AppModel: Sendable {
 
     /// The selected group's timeline.
     public var selectedTimeline: GroupTimeline? { self.selected.flatMap { self.sync.groups[$0] } }
+
+    /// What is kept across restarts: group numbers and input histories.
+    public var savedState: UIState { UIState(numbers: self.numbers.order, histories: self.histories.mapValues(\.entries)) }
+
+    /// Takes in what an earlier run saved.
+    public mutating func restore(_ saved: UIState) {
+        self.numbers = GroupNumbers(order: saved.numbers)
+        self.histories = saved.histories.mapValues { InputHistory(entries: $0) }
+    }
+}
+
+/// The UI's state kept in `CHAT_HOME` across restarts.
+public struct UIState: Sendable, Hashable, Codable {
+    /// Group ids in number order.
+    public var numbers: [String]
+    /// Input history per group id.
+    public var histories: [String: [String]]
+
+    public init(numbers: [String] = [], histories: [String: [String]] = [:]) {
+        self.numbers = numbers
+        self.histories = histories
+    }
+}
+
+/// Preferences from `CHAT_HOME/config.toml` and `/set`.
+public struct UISettings: Sendable, Hashable {
+    /// Ring the terminal bell on a mention in a group not on screen.
+    public var bell = true
+    /// How message times are shown (a `strftime` pattern).
+    public var timestampFormat = "%H:%M"
+    /// Colours; off under `NO_COLOR`.
+    public var colors = true
+    /// The colour of highlighted messages (mentions).
+    public var highlight: TerminalColor = .yellow
+    /// Mouse wheel scrolling (the terminal then reports the wheel; Shift-drag still selects text).
+    public var mouse = true
+
+    public init() {}
 }
 
 /// What the invite panel shows.
@@ -117,6 +176,10 @@ public enum AppMessage: Sendable {
     case members(groupName: String, members: [Member])
     case joined(Group, verb: String)
     case failed(String)
+    /// The time, about once a second and before each batch of input.
+    case tick(Date)
+    /// The text came back from `$EDITOR`.
+    case edited(String)
 }
 
 /// Work for the runtime to do, decided by ``AppModel/update(_:)``.
@@ -134,5 +197,15 @@ public enum AppEffect: Sendable, Hashable {
     case register(email: String, name: String, password: String)
     /// Start syncing as this session (after signing in).
     case startSession(Session)
+    /// Load a group's member list quietly (for completion).
+    case fetchMembers(groupId: String)
+    /// Ring the terminal bell.
+    case bell
+    /// Redraw the whole screen (Ctrl-L).
+    case repaint
+    /// Hand the composer's text to `$EDITOR`; the result comes back as ``AppMessage/edited(_:)``.
+    case openEditor(text: String)
+    /// Keep group numbers and input histories in `CHAT_HOME`.
+    case save(UIState)
     case quit
 }

@@ -75,12 +75,12 @@ public struct CellGrid: Sendable, Hashable {
             let width = DisplayWidth.of(character)
             if width == 0 { continue }
             if column + width > limit {
-                if column < limit, width == 2 { self.set(column, y, Cell(character: " ", style: style, isContinuation: false)) }
+                for blank in column..<limit where blank >= 0 { self.set(blank, y, Cell(character: " ", style: style, isContinuation: false)) }
                 return limit
             }
             if column >= 0 {
                 self.set(column, y, Cell(character: character, style: style, isContinuation: false))
-                if width == 2 { self.set(column + 1, y, Cell(character: " ", style: style, isContinuation: true)) }
+                for extra in 1..<max(1, width) { self.set(column + extra, y, Cell(character: " ", style: style, isContinuation: true)) }
             }
             column += width
         }
@@ -106,13 +106,24 @@ public struct CellGrid: Sendable, Hashable {
 
     private mutating func set(_ x: Int, _ y: Int, _ cell: Cell) {
         guard (0..<self.width).contains(x), (0..<self.height).contains(y) else { return }
-        // Overwriting half of a wide character blanks its other half.
-        let index = y * self.width + x
-        if self.cells[index].isContinuation, x > 0, !cell.isContinuation { self.cells[index - 1] = .blank }
-        if !self.cells[index].isContinuation, x + 1 < self.width, self.cells[index + 1].isContinuation, DisplayWidth.of(cell.character) < 2 {
-            self.cells[index + 1] = .blank
+        // Overwriting part of a wide character blanks the rest of it.
+        let row = y * self.width
+        if !self.cells[row + x].isContinuation {
+            var next = x + 1
+            while next < self.width, self.cells[row + next].isContinuation {
+                self.cells[row + next] = .blank
+                next += 1
+            }
+        } else if !cell.isContinuation {
+            var head = x
+            while head > 0, self.cells[row + head].isContinuation { head -= 1 }
+            var part = head
+            while part < self.width, part == head || self.cells[row + part].isContinuation {
+                self.cells[row + part] = .blank
+                part += 1
+            }
         }
-        self.cells[index] = cell
+        self.cells[row + x] = cell
     }
 
     /// The rows as text, without trailing spaces: what a snapshot test compares.

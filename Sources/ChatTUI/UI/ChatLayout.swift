@@ -8,21 +8,27 @@ import ChatCore
 /// 2 Friends 4 │ 11:44 Bob: a long message wraps
 ///             │       under itself
 ///             │ Bob is typing…                 (info row)
-/// › the input line                            (input row)
+/// › the composer, one row or more             (input rows)
 ///  Ann · http://127.0.0.1:4000 · ● connected  (status row)
 /// ```
 public struct ChatLayout: Sendable, Hashable {
     public let width: Int
     public let height: Int
+    /// Rows of the composer: as many as its text needs, up to a third of the screen.
+    public let inputRows: Int
 
     /// The smallest usable terminal.
     public static let minimumWidth = 30
     public static let minimumHeight = 8
 
-    public init(width: Int, height: Int) {
+    public init(width: Int, height: Int, inputRows: Int = 1) {
         self.width = width
         self.height = height
+        self.inputRows = min(max(1, inputRows), Self.maximumInputRows(height: height))
     }
+
+    /// The tallest the composer grows: a third of the screen.
+    public static func maximumInputRows(height: Int) -> Int { max(1, height / 3) }
 
     public var isTooSmall: Bool { self.width < Self.minimumWidth || self.height < Self.minimumHeight }
     /// 0 when the terminal is too narrow for a sidebar.
@@ -31,9 +37,9 @@ public struct ChatLayout: Sendable, Hashable {
     public var messageWidth: Int { self.width - self.paneX }
     public var headerRow: Int { 0 }
     public var firstMessageRow: Int { 1 }
-    public var messageRows: Int { max(0, self.height - 4) }
-    public var infoRow: Int { self.height - 3 }
-    public var inputRow: Int { self.height - 2 }
+    public var messageRows: Int { max(0, self.height - 3 - self.inputRows) }
+    public var infoRow: Int { self.height - 2 - self.inputRows }
+    public var inputRow: Int { self.height - 1 - self.inputRows }
     public var statusRow: Int { self.height - 1 }
 }
 
@@ -45,13 +51,18 @@ public struct StyledLine: Sendable, Hashable {
     }
 
     public var segments: [Segment]
+    /// What the line belongs to, for scrolling: `m:` and a message id, `out:` and a clientId, or a marker.
+    public var key: String?
+    static let messagePrefix = "m:"
 
-    public init(_ segments: [Segment] = []) {
+    public init(_ segments: [Segment] = [], key: String? = nil) {
         self.segments = segments
+        self.key = key
     }
 
-    public init(_ text: String, style: CellStyle = .plain) {
+    public init(_ text: String, style: CellStyle = .plain, key: String? = nil) {
         self.segments = [Segment(text: text, style: style)]
+        self.key = key
     }
 
     public var text: String { self.segments.map(\.text).joined() }
@@ -69,35 +80,44 @@ public enum MessageLines {
         return self.palette[Int(hash % UInt32(self.palette.count))]
     }
 
-    public static func build(timeline: GroupTimeline, pending: [OutgoingMessage], me: User?, width: Int) -> [StyledLine] {
+    public static func build(
+        timeline: GroupTimeline,
+        pending: [OutgoingMessage],
+        me: User?,
+        width: Int,
+        settings: UISettings = UISettings()
+    ) -> [StyledLine] {
         guard width > 8 else { return [] }
         var lines: [StyledLine] = []
         if !timeline.loaded {
-            return [StyledLine("Loading messages…", style: .dim)]
+            return [StyledLine("Loading messages…", style: .dim, key: "top")]
         }
         if timeline.loadingOlder {
-            lines.append(StyledLine("Loading older messages…", style: .dim))
+            lines.append(StyledLine("Loading older messages…", style: .dim, key: "top"))
         } else if timeline.hasOlder {
-            lines.append(StyledLine("PgUp for older messages", style: .dim))
+            lines.append(StyledLine("PgUp for older messages", style: .dim, key: "top"))
         } else {
-            lines.append(StyledLine("── start of \(TerminalText.sanitize(timeline.group.name)) ──", style: .dim))
+            lines.append(StyledLine("── start of \(TerminalText.sanitize(timeline.group.name)) ──", style: .dim, key: "top"))
         }
         var lastDay: String?
+        let clock = LocalTime.Clock(format: settings.timestampFormat)
         for message in timeline.messages {
             let day = LocalTime.day(message.createdAt)
             if day != lastDay {
-                if lastDay != nil || timeline.hasOlder == false { lines.append(StyledLine("── \(day) ──", style: .dim)) }
+                if lastDay != nil || timeline.hasOlder == false { lines.append(StyledLine("── \(day) ──", style: .dim, key: "day:\(day)")) }
                 lastDay = day
             }
-            let nameStyle =
-                message.sender.id == me?.id ? CellStyle(bold: true) : CellStyle(foreground: self.color(for: message.sender.id), bold: true)
+            let mine = message.sender.id == me?.id
+            let nameStyle = mine ? CellStyle(bold: true) : CellStyle(foreground: self.color(for: message.sender.id), bold: true)
+            let highlighted = me.map { AppModel.mentions(message, of: $0) } ?? false
             lines += self.wrap(
-                time: LocalTime.clock(message.createdAt),
+                time: clock.string(message.createdAt),
                 name: message.sender.displayName,
-                nameStyle: nameStyle,
+                nameStyle: highlighted ? CellStyle(foreground: settings.highlight, bold: true, reverse: true) : nameStyle,
                 text: message.text,
-                textStyle: .plain,
-                width: width
+                textStyle: highlighted ? CellStyle(foreground: settings.highlight, bold: true) : .plain,
+                width: width,
+                key: StyledLine.messagePrefix + message.id
             )
         }
         for outgoing in pending {
@@ -105,32 +125,42 @@ public enum MessageLines {
             switch outgoing.status {
             case .queued, .sending:
                 var wrapped = self.wrap(
-                    time: LocalTime.clock(outgoing.createdAt),
+                    time: clock.string(outgoing.createdAt),
                     name: name,
                     nameStyle: CellStyle(bold: true, dim: true),
                     text: outgoing.text,
                     textStyle: .dim,
-                    width: width - 2
+                    width: width - 2,
+                    key: "out:" + outgoing.clientId
                 )
                 wrapped[wrapped.count - 1].segments.append(.init(text: " ⋯", style: .dim))
                 lines += wrapped
             case .failed(let reason):
                 lines += self.wrap(
-                    time: LocalTime.clock(outgoing.createdAt),
+                    time: clock.string(outgoing.createdAt),
                     name: name,
                     nameStyle: CellStyle(foreground: .red, bold: true),
                     text: outgoing.text,
                     textStyle: CellStyle(foreground: .red),
-                    width: width
+                    width: width,
+                    key: "out:" + outgoing.clientId
                 )
-                lines.append(StyledLine("      ✗ not sent: \(reason)", style: CellStyle(foreground: .red)))
+                lines.append(StyledLine("      ✗ not sent: \(reason)", style: CellStyle(foreground: .red), key: "out:" + outgoing.clientId))
             }
         }
         return lines
     }
 
     /// `HH:MM Name: text`, wrapped with continuation lines indented under the name.
-    private static func wrap(time: String, name: String, nameStyle: CellStyle, text: String, textStyle: CellStyle, width: Int) -> [StyledLine] {
+    private static func wrap(
+        time: String,
+        name: String,
+        nameStyle: CellStyle,
+        text: String,
+        textStyle: CellStyle,
+        width: Int,
+        key: String
+    ) -> [StyledLine] {
         let indent = DisplayWidth.of(time) + 1
         let name = TerminalText.sanitize(name)
         let body = TerminalText.sanitize(text)
@@ -145,9 +175,9 @@ public enum MessageLines {
                 } else {
                     segments.append(.init(text: row, style: nameStyle))
                 }
-                lines.append(StyledLine(segments))
+                lines.append(StyledLine(segments, key: key))
             } else {
-                lines.append(StyledLine([.init(text: String(repeating: " ", count: indent) + row, style: textStyle)]))
+                lines.append(StyledLine([.init(text: String(repeating: " ", count: indent) + row, style: textStyle)], key: key))
             }
         }
         return lines

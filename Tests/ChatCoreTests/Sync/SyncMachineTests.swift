@@ -70,6 +70,9 @@ extension SyncMachine {
 extension [SyncAction] {
     /// The actions but read-marker moves, which the focused group makes whenever it grows (tested on their own).
     var fetching: [SyncAction] { self.filter { if case .markRead = $0 { false } else { true } } }
+
+    /// The clientIds of the messages handed to the transport.
+    var deliveries: [String] { self.compactMap { if case .deliver(let message) = $0 { message.clientId } else { nil } } }
 }
 
 @Suite("Sync machine: merging pages and live events")
@@ -216,7 +219,7 @@ struct SyncMachineOutboxTests {
         #expect(machine.state.groups["g"]?.unread == 0, "one's own messages are never unread")
     }
 
-    @Test("offline sends wait, and go out in order on the next connection, with the same clientId")
+    @Test("offline sends wait, and go out one at a time, in order, on the next connection, with the same clientId")
     func offlineQueue() {
         var machine = Fixture.connected(loadedThrough: 3)
         _ = machine.handle(.connection(.reconnecting(retryIn: .seconds(2))))
@@ -224,32 +227,80 @@ struct SyncMachineOutboxTests {
         #expect(machine.handle(.send(groupId: "g", text: "two", clientId: "c2", at: Fixture.t0)).isEmpty)
         #expect(machine.state.outbox.map(\.status) == [.queued, .queued])
         let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [Fixture.cursor("g", lastSeq: 3)])))
-        let delivered = actions.compactMap { action -> String? in
-            if case .deliver(let message) = action { message.clientId } else { nil }
-        }
-        #expect(delivered == ["c1", "c2"])
+        #expect(actions.deliveries == ["c1"])
+        #expect(machine.state.outbox.map(\.status) == [.sending, .queued])
+        let next = machine.handle(.delivered(clientId: "c1", message: Fixture.message(4, from: Fixture.me.summary, clientId: "c1")))
+        #expect(next.deliveries == ["c2"])
     }
 
-    @Test("a delivery cut by the network is retried with the same clientId; a refusal is kept as failed")
+    @Test("sends to several groups leave in the order written, each once the one before it is stored")
+    func orderAcrossGroups() {
+        var machine = Fixture.connected(loadedThrough: 3, groups: ["g", "h"])
+        var delivered: [String] = []
+        for (index, group) in ["g", "h", "g", "h", "h"].enumerated() {
+            delivered += machine.handle(.send(groupId: group, text: "\(index)", clientId: "c\(index)", at: Fixture.t0)).deliveries
+        }
+        #expect(delivered == ["c0"], "one message in flight at a time")
+        var seqs: [String: Int64] = ["g": 3, "h": 0]
+        while let sending = machine.state.outbox.first(where: { $0.status == .sending }) {
+            seqs[sending.groupId, default: 0] += 1
+            let stored = Fixture.message(seqs[sending.groupId]!, in: sending.groupId, from: Fixture.me.summary, clientId: sending.clientId)
+            delivered += machine.handle(.delivered(clientId: sending.clientId, message: stored)).deliveries
+        }
+        #expect(delivered == ["c0", "c1", "c2", "c3", "c4"])
+        #expect(machine.state.outbox.isEmpty)
+    }
+
+    @Test("the live echo of the message in flight lets the next one go, and its late answer sends nothing twice")
+    func echoReleasesNext() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.send(groupId: "g", text: "one", clientId: "c1", at: Fixture.t0))
+        _ = machine.handle(.send(groupId: "g", text: "two", clientId: "c2", at: Fixture.t0))
+        let stored = Fixture.message(4, from: Fixture.me.summary, clientId: "c1")
+        #expect(machine.handle(.server(.messageNew(stored), at: Fixture.t0)).deliveries == ["c2"])
+        #expect(machine.handle(.delivered(clientId: "c1", message: stored)).deliveries.isEmpty)
+        #expect(machine.state.outbox.map(\.status) == [.sending])
+    }
+
+    @Test("a delivery cut by the network holds the rest back and is retried first, with the same clientId; a refusal lets the next go")
     func failures() {
         var machine = Fixture.connected(loadedThrough: 3)
         _ = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
         _ = machine.handle(.send(groupId: "g", text: String(repeating: "x", count: 5000), clientId: "c2", at: Fixture.t0))
+        _ = machine.handle(.send(groupId: "g", text: "after", clientId: "c3", at: Fixture.t0))
         let retry = machine.handle(.deliveryFailed(clientId: "c1", reason: "cannot reach the server", retryable: true))
         #expect(retry == [.wakeUp(at: .distantPast)])
-        _ = machine.handle(.deliveryFailed(clientId: "c2", reason: "text may be at most 4000 characters.", retryable: false))
-        #expect(machine.state.outbox.map(\.status) == [.queued, .failed("text may be at most 4000 characters.")])
-        // The first tick schedules the retry after a backoff; the tick at that time delivers.
+        #expect(machine.state.outbox.map(\.status) == [.queued, .queued, .queued])
+        // A message written meanwhile waits behind the one to retry.
+        #expect(machine.handle(.send(groupId: "g", text: "later", clientId: "c4", at: Fixture.t0)).deliveries.isEmpty)
+        // The first tick schedules the retry after a backoff; the tick at that time delivers the same message.
         let schedule = machine.handle(.tick(Fixture.t0))
         guard case .wakeUp(let at) = schedule.last else {
             Issue.record("expected a wake-up, got \(schedule)")
             return
         }
         #expect(at > Fixture.t0)
+        #expect(machine.handle(.tick(at.addingTimeInterval(-0.001))).deliveries.isEmpty)
         let again = machine.handle(.tick(at))
         #expect(again.contains { if case .deliver(let message) = $0 { message.clientId == "c1" && message.attempts == 2 } else { false } })
+        let stored = Fixture.message(4, from: Fixture.me.summary, clientId: "c1")
+        #expect(machine.handle(.delivered(clientId: "c1", message: stored)).deliveries == ["c2"])
+        let refused = machine.handle(.deliveryFailed(clientId: "c2", reason: "text may be at most 4000 characters.", retryable: false))
+        #expect(refused.deliveries == ["c3"])
+        #expect(machine.state.outbox.map(\.status) == [.failed("text may be at most 4000 characters."), .sending, .queued])
         _ = machine.handle(.discard(clientId: "c2"))
-        #expect(machine.state.outbox.map(\.clientId) == ["c1"])
+        #expect(machine.state.outbox.map(\.clientId) == ["c3", "c4"])
+    }
+
+    @Test("a retry held back by its backoff goes at once on a new connection")
+    func retryOnReconnect() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        _ = machine.handle(.send(groupId: "g", text: "hi", clientId: "c1", at: Fixture.t0))
+        _ = machine.handle(.deliveryFailed(clientId: "c1", reason: "cannot reach the server", retryable: true))
+        _ = machine.handle(.connection(.reconnecting(retryIn: .seconds(1))))
+        #expect(machine.handle(.tick(Fixture.t0)).deliveries.isEmpty)
+        let actions = machine.handle(.ready(.init(user: Fixture.me, groups: [Fixture.cursor("g", lastSeq: 3)])))
+        #expect(actions.deliveries == ["c1"])
     }
 
     @Test("an error event about a send marks that message, and others become a notice")

@@ -14,26 +14,28 @@ struct SyncEngineTests {
 
         let annEngine = SyncEngine(api: base.authenticated(ann.token), me: ann.user)
         let bobEngine = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
-        await annEngine.start()
-        await bobEngine.start()
-        await annEngine.focus(group.id)
+        async let annEngineRun: Void = annEngine.run()
+        async let bobEngineRun: Void = bobEngine.run()
+        annEngine.focus(group.id)
         _ = try await bobEngine.waitUntil { $0.connection == .connected }
         _ = try await annEngine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.loaded == true }
 
         for index in 1...5 {
-            await annEngine.send("ann \(index)", to: group.id)
-            await bobEngine.send("bob \(index)", to: group.id)
+            annEngine.send("ann \(index)", to: group.id)
+            bobEngine.send("bob \(index)", to: group.id)
         }
         let annState = try await annEngine.waitUntil { $0.groups[group.id]?.messages.count == 10 && $0.outbox.isEmpty }
         #expect(annState.groups[group.id]?.messages.map(\.seq) == Array(1...10))
         // Bob has not opened the group: Ann's five messages are unread, his own are not.
         _ = try await bobEngine.waitUntil { $0.outbox.isEmpty && $0.groups[group.id]?.unread == 5 }
-        await bobEngine.focus(group.id)
+        bobEngine.focus(group.id)
         let bobState = try await bobEngine.waitUntil { $0.groups[group.id]?.messages.count == 10 }
         #expect(bobState.groups[group.id]?.messages.map(\.seq) == Array(1...10))
         #expect(bobState.groups[group.id]?.unread == 0)
-        await annEngine.stop()
-        await bobEngine.stop()
+        annEngine.stop()
+        await annEngineRun
+        bobEngine.stop()
+        await bobEngineRun
         try await server.stop()
     }
 
@@ -49,8 +51,8 @@ struct SyncEngineTests {
         for index in 1...3 { _ = try await annAPI.sendMessage(groupID: group.id, text: "before \(index)", clientID: nil) }
 
         let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
-        await engine.start()
-        await engine.focus(group.id)
+        async let engineRun: Void = engine.run()
+        engine.focus(group.id)
         _ = try await engine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.messages.count == 3 }
 
         // The server goes away. Ann writes while it is gone: the message waits in the outbox.
@@ -58,8 +60,8 @@ struct SyncEngineTests {
         _ = try await engine.waitUntil {
             if case .reconnecting = $0.connection { true } else { false }
         }
-        await engine.send("written offline", to: group.id)
-        #expect(await engine.state.outbox.map(\.status) == [.queued])
+        engine.send("written offline", to: group.id)
+        try await engine.waitUntil { $0.outbox.map(\.status) == [.queued] }
 
         // Meanwhile Bob writes through another instance on the same database, which Ann cannot reach.
         let other = try await startServer(in: directory.url)
@@ -77,7 +79,53 @@ struct SyncEngineTests {
         #expect(messages.filter { $0.text.hasPrefix("missed") }.count == 4)
         let stored = try await annAPI.catchUp(groupID: group.id, after: 0)
         #expect(stored.filter { $0.text == "written offline" }.count == 1)
-        await engine.stop()
+        engine.stop()
+        await engineRun
+        try await server.stop()
+    }
+
+    @Test("50 messages flushed from the outbox after a reconnect, then 50 typed quickly into two groups, are stored in the order written")
+    func orderedSends() async throws {
+        let directory = try TemporaryDirectory()
+        let port = FreePort.reserve()
+        var server = try await startServer(in: directory.url, port: port)
+        let base = APIClient(baseURL: server.baseURL)
+        let (ann, _, first) = try await base.annAndBob(in: "First")
+        let annAPI = base.authenticated(ann.token)
+        let second = try await annAPI.createGroup(name: "Second")
+        let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
+        async let engineRun: Void = engine.run()
+        try await engine.waitUntil { $0.connection == .connected && $0.groups.count == 2 }
+
+        try await server.stop()
+        try await engine.waitUntil {
+            if case .reconnecting = $0.connection { true } else { false }
+        }
+        var written: [(group: String, text: String)] = []
+        for index in 0..<100 {
+            if index == 50 {
+                // The first 50 wait in the outbox; the server comes back and the next 50 are typed at once.
+                try await engine.waitUntil { $0.outbox.count == 50 && $0.outbox.allSatisfy { $0.status == .queued } }
+                server = try await startServer(in: directory.url, port: port)
+                try await engine.waitUntil(timeout: .seconds(20)) { $0.connection == .connected }
+            }
+            let group = index % 3 == 0 ? second.id : first.id
+            written.append((group, "m\(index)"))
+            engine.send("m\(index)", to: group)
+        }
+        try await engine.waitUntil(timeout: .seconds(60)) { $0.outbox.isEmpty }
+
+        let stored = try await annAPI.catchUp(groupID: first.id, after: 0) + annAPI.catchUp(groupID: second.id, after: 0)
+        #expect(stored.map(\.text).sorted() == written.map(\.text).sorted(), "each message stored exactly once")
+        // Across both groups, the server's creation times (to the millisecond) follow the order written.
+        let createdAt = Dictionary(uniqueKeysWithValues: stored.map { ($0.text, $0.createdAt) })
+        let times = written.compactMap { createdAt[$0.text] }
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "one group's message never overtakes an earlier one of the other")
+        for group in [first.id, second.id] {
+            #expect(stored.filter { $0.groupId == group }.sorted { $0.seq < $1.seq }.map(\.text) == written.filter { $0.group == group }.map(\.text))
+        }
+        engine.stop()
+        await engineRun
         try await server.stop()
     }
 
@@ -93,8 +141,8 @@ struct SyncEngineTests {
         for index in 1...3 { sent.append(try await base.authenticated(bob.token).sendMessage(groupID: group.id, text: "m\(index)", clientID: nil)) }
 
         let engine = SyncEngine(api: annAPI, me: ann.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
-        await engine.start()
-        await engine.focus(group.id)
+        async let engineRun: Void = engine.run()
+        engine.focus(group.id)
         _ = try await engine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.messages.count == 3 }
         try await server.stop()
 
@@ -118,7 +166,8 @@ struct SyncEngineTests {
         #expect(messages[1].deleted && messages[1].text.isEmpty)
         #expect(messages[2] == reacted)
         #expect(messages[3] == fourth)
-        await engine.stop()
+        engine.stop()
+        await engineRun
         try await server.stop()
     }
 
@@ -133,16 +182,18 @@ struct SyncEngineTests {
 
         let phone = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
         let laptop = SyncEngine(api: base.authenticated(bob.token), me: bob.user)
-        await phone.start()
-        await laptop.start()
+        async let phoneRun: Void = phone.run()
+        async let laptopRun: Void = laptop.run()
         _ = try await phone.waitUntil { $0.connection == .connected && $0.groups[group.id]?.unread == 3 }
         _ = try await laptop.waitUntil { $0.connection == .connected && $0.groups[group.id]?.unread == 3 }
-        await laptop.focus(group.id)
+        laptop.focus(group.id)
         _ = try await laptop.waitUntil { $0.groups[group.id]?.unread == 0 && $0.groups[group.id]?.readSeq == 3 }
         _ = try await phone.waitUntil(timeout: .seconds(1)) { $0.groups[group.id]?.unread == 0 }
         #expect(try await base.authenticated(bob.token).groups().first?.readSeq == 3)
-        await phone.stop()
-        await laptop.stop()
+        phone.stop()
+        await phoneRun
+        laptop.stop()
+        await laptopRun
         try await server.stop()
     }
 
@@ -157,7 +208,7 @@ struct SyncEngineTests {
         let second = try await annAPI.createGroup(name: "Second")
         _ = try await base.authenticated(bob.token).acceptInvite(try await annAPI.createInvite(groupID: second.id).token)
         let engine = SyncEngine(api: base.authenticated(bob.token), me: bob.user, backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(400)))
-        await engine.start()
+        async let engineRun: Void = engine.run()
         _ = try await engine.waitUntil { $0.connection == .connected && $0.groups.count == 2 }
         try await annAPI.kick(groupID: first.id, userID: bob.user.id)
         var state = try await engine.waitUntil { $0.groups[first.id] == nil }
@@ -174,7 +225,8 @@ struct SyncEngineTests {
         state = try await engine.waitUntil(timeout: .seconds(20)) { $0.connection == .connected && $0.groups.isEmpty }
         #expect(state.departures.map(\.group.id) == [first.id, second.id])
         #expect(state.departures.last?.reason == nil)
-        await engine.stop()
+        engine.stop()
+        await engineRun
         try await server.stop()
     }
 
@@ -185,8 +237,10 @@ struct SyncEngineTests {
         let ann = try await APIClient(baseURL: server.baseURL).guest(displayName: "Ann")
         let forged = APIClient(baseURL: server.baseURL, token: ann.token + "x")
         let engine = SyncEngine(api: forged, me: ann.user)
-        await engine.start()
+        async let engineRun: Void = engine.run()
         _ = try await engine.waitUntil { $0.connection == .signedOut }
+        engine.stop()
+        await engineRun
         try await server.stop()
     }
 }

@@ -14,6 +14,21 @@ struct DisplayWidthTests {
         #expect(DisplayWidth.of("ｆｕｌｌ") == 8)
     }
 
+    @Test("a grapheme cluster takes the columns ncurses gives it: the sum of wcwidth over its code points")
+    func clusters() {
+        #expect(DisplayWidth.of("👩‍💻" as Character) == 4, "woman, joiner, laptop: 2 + 0 + 2")
+        #expect(DisplayWidth.of("👍🏽" as Character) == 4, "thumbs up and a skin tone: 2 + 2")
+        #expect(DisplayWidth.of("❤️" as Character) == 1, "a text-style heart and the emoji selector: 1 + 0")
+        #expect(DisplayWidth.of("🇺🇸" as Character) == 2, "two regional indicators: 1 + 1")
+        #expect(DisplayWidth.of("é" as Character) == 1)
+        var grid = CellGrid(width: 12, height: 1)
+        #expect(grid.put("a👩‍💻b", x: 0, y: 0) == 6)
+        #expect((2...4).allSatisfy { grid[$0, 0].isContinuation })
+        #expect(grid[5, 0].character == "b")
+        grid.put("x", x: 3, y: 0)
+        #expect(grid.lines == ["a  x b"], "writing into the middle of a wide cluster blanks the whole of it")
+    }
+
     @Test("wrapping breaks at spaces, and inside words or between wide characters when it must")
     func wrap() {
         #expect(DisplayWidth.wrap("the quick brown fox", width: 10) == ["the quick", "brown fox"])

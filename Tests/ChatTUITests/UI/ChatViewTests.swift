@@ -35,7 +35,7 @@ struct ChatViewTests {
                     "                    │11:23 Ann: how are you?",
                     "                    │",
                     "› draft",
-                    " Ann · http://chat.local:4000 · ● connected             Tab: next group · /help",
+                    " Ann · http://chat.local:4000 · ● connected [Act: 2]   Ctrl-N/P: groups · /help",
                 ].map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
         )
         #expect(frame.cursor?.x == 7)
@@ -108,11 +108,11 @@ struct ChatViewTests {
     func scrolling() {
         var model = UIFixture.model(height: 10, messages: (1...30).map { UIFixture.message($0, "message \($0)") })
         #expect(AppView.render(model).grid.text.contains("message 30"))
-        model.scrollBack["g"] = 10
+        model.scroll["g"] = ScrollAnchor(key: "m:g-20", line: 0)
         let text = AppView.render(model).grid.text
         #expect(!text.contains("message 30"))
         #expect(text.contains("message 20"))
-        #expect(text.contains("↓ 10 more"))
+        #expect(text.contains("↓ 10 new below · End"))
     }
 }
 

@@ -45,6 +45,8 @@ enum UIFixture {
         state.focused = "g"
         model.sync = state
         model.selected = "g"
+        model.numbers = GroupNumbers(order: ["g", "h"])
+        model.mentionChecked = ["g": messages.last?.seq ?? 0, "h": 0]
         return model
     }
 }

@@ -61,7 +61,7 @@ struct InviteCommand: AsyncParsableCommand {
             try await api.createInvite(groupID: group.id, expiresInHours: self.hours, uses: self.uses)
         }
         if self.json { return try printJSON(invite) }
-        let colors = Terminal.isTTY(STDOUT_FILENO) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let colors = Terminal.isTTY(STDOUT_FILENO) && !Terminal.noColor()
         if let code = try? QRCode(encoding: invite.url, ecc: .medium) {
             FileHandle.standardOutput.write(Data(QRRenderer(colors: colors).render(code).utf8))
         }

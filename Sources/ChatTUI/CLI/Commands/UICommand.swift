@@ -20,14 +20,22 @@ struct UICommand: AsyncParsableCommand {
         let saved = try store.load()
         let server = try self.global.serverURL(session: saved)
         let session = saved?.server == server ? saved : nil
+        let settings = try UserConfig.load(from: store.directory.appendingPathComponent("config.toml"))
         let app = TerminalApp()
         let runner = EffectRunner(server: server, store: store) { app.post($0) }
         var model = AppModel(screen: .login(LoginForm()), server: server, me: nil, width: 80, height: 24)
+        model.settings = settings
+        if session != nil { model.restore(store.loadUIState()) }
         for effect in session.map({ model.update(.signedIn($0)) }) ?? [] { runner.perform(effect) }
         let initial = model
-        let thread = UIThread { app.run(model: initial) { runner.perform($0) } }
-        await thread.finished()
-        let unsent = await runner.drainOutbox(timeout: .seconds(3))
+        let unsent = await withDiscardingTaskGroup { group in
+            group.addTask { await runner.run() }
+            let thread = UIThread { app.run(model: initial) { runner.perform($0) } }
+            await thread.finished()
+            let unsent = await runner.drainOutbox(timeout: .seconds(3))
+            runner.finish()
+            return unsent
+        }
         if unsent > 0 {
             FileHandle.standardError.write(Data("chat-tui: \(unsent) message(s) could not be sent before quitting\n".utf8))
         }

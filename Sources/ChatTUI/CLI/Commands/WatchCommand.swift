@@ -32,34 +32,43 @@ struct WatchCommand: AsyncParsableCommand {
         let client = RealtimeClient(api: api)
         let interrupt = SignalHandler([SIGINT, SIGTERM]) { client.stop() }
         defer { interrupt.cancel() }
-        var watching = false
-        for await event in client.events() {
-            switch event {
-            case .ready(let ready):
-                for (group, after) in state.ready(ready.groups) {
-                    try await printer.catchUp(group, after: after, state: &state)
-                }
-                if !watching {
-                    watching = true
-                    let count = watched.map { "\($0.count) group\($0.count == 1 ? "" : "s")" } ?? "all groups"
-                    Self.note("watching \(count) on \(api.baseURL) (Ctrl-C to stop)")
-                }
-            case .server(.messageNew(let message)):
-                switch state.decide(message) {
-                case .print:
-                    try await printer.print(message)
-                    state.printed(message)
-                case .skip:
+        let (events, continuation) = AsyncStream.makeStream(of: RealtimeClient.Event.self)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                await client.run { continuation.yield($0) }
+                continuation.finish()
+            }
+            // Ends the connection however this loop ends (a refused token throws).
+            defer { client.stop() }
+            var watching = false
+            for await event in events {
+                switch event {
+                case .ready(let ready):
+                    for (group, after) in state.ready(ready.groups) {
+                        try await printer.catchUp(group, after: after, state: &state)
+                    }
+                    if !watching {
+                        watching = true
+                        let count = watched.map { "\($0.count) group\($0.count == 1 ? "" : "s")" } ?? "all groups"
+                        Self.note("watching \(count) on \(api.baseURL) (Ctrl-C to stop)")
+                    }
+                case .server(.messageNew(let message)):
+                    switch state.decide(message) {
+                    case .print:
+                        try await printer.print(message)
+                        state.printed(message)
+                    case .skip:
+                        break
+                    case .catchUp(let after):
+                        try await printer.catchUp(message.groupId, after: after, state: &state)
+                    }
+                case .status(.unauthorized):
+                    throw CLIError("your session has expired or is invalid (run chat-tui login)", exitCode: CLIError.Status.noPermission)
+                case .status(.waiting(let retryIn, let reason)):
+                    Self.note("connection lost (\(reason)); retrying in \(retryIn.components.seconds) s")
+                default:
                     break
-                case .catchUp(let after):
-                    try await printer.catchUp(message.groupId, after: after, state: &state)
                 }
-            case .status(.unauthorized):
-                throw CLIError("your session has expired or is invalid (run chat-tui login)", exitCode: CLIError.Status.noPermission)
-            case .status(.waiting(let retryIn, let reason)):
-                Self.note("connection lost (\(reason)); retrying in \(retryIn.components.seconds) s")
-            default:
-                break
             }
         }
     }

@@ -17,7 +17,7 @@ public struct Frame: Sendable, Hashable {
 public enum AppView {
     public static func render(_ model: AppModel) -> Frame {
         var grid = CellGrid(width: model.width, height: model.height)
-        let layout = ChatLayout(width: model.width, height: model.height)
+        let layout = model.layout
         if layout.isTooSmall {
             let message = "Terminal too small: need \(ChatLayout.minimumWidth)×\(ChatLayout.minimumHeight)"
             for (row, line) in DisplayWidth.wrap(message, width: max(1, model.width)).enumerated() {
@@ -31,7 +31,7 @@ public enum AppView {
         case .chat:
             var cursor: (x: Int, y: Int)? = ChatView.render(model, layout: layout, into: &grid)
             if let overlay = model.overlay {
-                OverlayView.render(overlay, into: &grid)
+                OverlayView.render(overlay, scroll: model.overlayScroll, into: &grid)
                 cursor = nil
             }
             return Frame(grid: grid, cursor: cursor)
@@ -49,7 +49,7 @@ enum ChatView {
         }
         self.pane(model, layout: layout, into: &grid)
         self.info(model, layout: layout, into: &grid)
-        let cursor = self.input(model, layout: layout, into: &grid)
+        let cursor = ComposerView.render(model.input, layout: layout, into: &grid)
         self.statusBar(model, layout: layout, into: &grid)
         return cursor
     }
@@ -57,18 +57,25 @@ enum ChatView {
     private static func sidebar(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
         let width = layout.sidebarWidth
         grid.put("Groups", x: 0, y: 0, style: .bold, maxX: width)
-        for (index, timeline) in model.sync.orderedGroups.enumerated() {
+        let numbered = model.numbers.order.compactMap { model.sync.groups[$0] }
+        let digits = String(numbered.count).count
+        for (index, timeline) in numbered.enumerated() {
             let row = 1 + index
             guard row < layout.infoRow else { break }
             let selected = timeline.id == model.selected
-            let number = index < 9 ? "\(index + 1) " : "  "
+            let number = String(repeating: " ", count: digits - String(index + 1).count) + "\(index + 1) "
+            let mentioned = model.mentioned.contains(timeline.id)
             let unread = timeline.unread > 0 && !selected ? " \(timeline.unread)" : ""
             let nameWidth = width - DisplayWidth.of(number) - DisplayWidth.of(unread)
             let name = DisplayWidth.pad(DisplayWidth.truncate(TerminalText.sanitize(timeline.group.name), to: nameWidth), to: nameWidth)
             let style = selected ? CellStyle.reverse : timeline.unread > 0 ? CellStyle.bold : .plain
             var x = grid.put(number, x: 0, y: row, style: selected ? .reverse : .dim, maxX: width)
             x = grid.put(name, x: x, y: row, style: style, maxX: width)
-            grid.put(unread, x: x, y: row, style: CellStyle(foreground: .yellow, bold: true, reverse: selected), maxX: width)
+            let count =
+                mentioned
+                ? CellStyle(foreground: model.settings.highlight, bold: true, reverse: true)
+                : CellStyle(foreground: .yellow, bold: true, reverse: selected)
+            grid.put(unread, x: x, y: row, style: count, maxX: width)
         }
         if model.sync.groups.isEmpty {
             for (offset, line) in ["No groups yet.", "/create NAME", "/join INVITE"].enumerated() {
@@ -86,15 +93,9 @@ enum ChatView {
         let members = timeline.group.memberCount == 1 ? "1 member" : "\(timeline.group.memberCount) members"
         var headerX = grid.put("# " + TerminalText.sanitize(timeline.group.name), x: x, y: layout.headerRow, style: .bold)
         headerX = grid.put(" · \(members)", x: headerX, y: layout.headerRow, style: .dim)
-        let lines = MessageLines.build(
-            timeline: timeline,
-            pending: model.sync.pending(in: timeline.id),
-            me: model.sync.me,
-            width: layout.messageWidth
-        )
+        let lines = model.messageLines(for: timeline, width: layout.messageWidth)
         let rows = layout.messageRows
-        let scrollBack = min(model.scrollBack[timeline.id] ?? 0, max(0, lines.count - rows))
-        let end = lines.count - scrollBack
+        let end = max(min(rows, lines.count), ScrollAnchor.end(of: lines, anchor: model.scroll[timeline.id]))
         let start = max(0, end - rows)
         // Newest at the bottom, as in every chat.
         let top = layout.firstMessageRow + rows - (end - start)
@@ -104,8 +105,9 @@ enum ChatView {
                 column = grid.put(segment.text, x: column, y: top + offset, style: segment.style)
             }
         }
-        if scrollBack > 0 {
-            let more = "↓ \(scrollBack) more"
+        if end < lines.count {
+            let below = ScrollAnchor.messagesBelow(end, in: lines)
+            let more = below > 0 ? "↓ \(below) new below · End" : "↓ more below · End"
             grid.put(more, x: model.width - DisplayWidth.of(more), y: layout.headerRow, style: CellStyle(foreground: .yellow))
         }
         _ = headerX
@@ -135,38 +137,42 @@ enum ChatView {
         }
     }
 
-    /// The input line, scrolled sideways to keep the cursor in view; returns the cursor's position.
-    private static func input(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) -> (x: Int, y: Int) {
-        let prompt = "› "
-        let room = model.width - DisplayWidth.of(prompt) - 1
-        var characters = model.input.characters
-        var cursorColumn = model.input.cursorColumn
-        while cursorColumn > room, !characters.isEmpty {
-            cursorColumn -= DisplayWidth.of(characters.removeFirst())
-        }
-        let x = grid.put(prompt, x: 0, y: layout.inputRow, style: .bold)
-        grid.put(TerminalText.sanitize(String(characters)).replacingOccurrences(of: "\n", with: " "), x: x, y: layout.inputRow)
-        return (x + cursorColumn, layout.inputRow)
-    }
-
     private static func statusBar(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
         let bar = CellStyle(reverse: true)
         grid.fill(x: 0, y: layout.statusRow, width: model.width, height: 1, style: bar)
         let user = model.sync.me.map { TerminalText.sanitize($0.displayName) } ?? "?"
         var x = grid.put(" \(user) · \(model.server) · ", x: 0, y: layout.statusRow, style: bar)
-        let (label, color) = self.connection(model.sync.connection)
+        let (label, color) = self.connection(model.sync.connection, reconnectAt: model.reconnectAt, now: model.now)
         x = grid.put(label, x: x, y: layout.statusRow, style: CellStyle(foreground: color, bold: true, reverse: true))
-        let hint = "Tab: next group · /help "
+        // The hotlist: the numbers of other groups with unread messages, mentions highlighted.
+        let hotlist = model.hotlist
+        if !hotlist.isEmpty {
+            x = grid.put(" [Act: ", x: x, y: layout.statusRow, style: bar)
+            for (index, entry) in hotlist.enumerated() {
+                if index > 0 { x = grid.put(",", x: x, y: layout.statusRow, style: bar) }
+                let style =
+                    entry.mention ? CellStyle(foreground: model.settings.highlight, bold: true, reverse: true) : CellStyle(bold: true, reverse: true)
+                x = grid.put("\(entry.number)", x: x, y: layout.statusRow, style: style)
+            }
+            x = grid.put("]", x: x, y: layout.statusRow, style: bar)
+        }
+        let hint = "Ctrl-N/P: groups · /help "
         if x + DisplayWidth.of(hint) + 2 <= model.width {
             grid.put(hint, x: model.width - DisplayWidth.of(hint), y: layout.statusRow, style: bar)
         }
     }
 
-    static func connection(_ state: ConnectionState) -> (String, TerminalColor) {
+    static func connection(_ state: ConnectionState, reconnectAt: Date? = nil, now: Date? = nil) -> (String, TerminalColor) {
         switch state {
         case .connected: ("● connected", .green)
         case .connecting: ("◌ connecting…", .yellow)
-        case .reconnecting(let retryIn): ("◌ reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
+        case .reconnecting(let retryIn):
+            // Counts down with the UI's ticks.
+            if let reconnectAt, let now {
+                ("◌ reconnecting in \(max(1, Int(reconnectAt.timeIntervalSince(now).rounded(.up))))s", .yellow)
+            } else {
+                ("◌ reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
+            }
         case .offline: ("○ offline", .red)
         case .signedOut: ("✗ session expired: chat-tui login", .red)
         }

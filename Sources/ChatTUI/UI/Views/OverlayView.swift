@@ -3,10 +3,11 @@ import Foundation
 
 /// Panels drawn over the chat: help, the invite's QR code, the member list, and "working on it".
 enum OverlayView {
-    static func render(_ overlay: AppModel.Overlay, into grid: inout CellGrid) {
+    static func render(_ overlay: AppModel.Overlay, scroll: Int = 0, into grid: inout CellGrid) {
         switch overlay {
         case .help:
-            self.box(title: "Help", lines: self.helpLines, into: &grid)
+            let lines = KeyBindings.helpLines
+            self.box(title: "Help", lines: Array(lines.dropFirst(min(max(0, scroll), max(0, lines.count - (grid.height - 2))))), into: &grid)
         case .busy(let text):
             self.box(title: "", lines: [StyledLine(text)], into: &grid)
         case .members(let name, let members):
@@ -28,26 +29,6 @@ enum OverlayView {
             InvitePanelView.render(panel, into: &grid)
         }
     }
-
-    static let helpLines: [StyledLine] = [
-        StyledLine("Commands", style: .bold),
-        StyledLine("/create NAME          create a group"),
-        StyledLine("/invite [HOURS] [USES] show an invite as a QR code"),
-        StyledLine("/join TOKEN_OR_URL    join a group"),
-        StyledLine("/members              list the group's members"),
-        StyledLine("/help                 this help"),
-        StyledLine("/quit                 leave (also Ctrl-C)"),
-        StyledLine("//text                send text that starts with /"),
-        StyledLine(""),
-        StyledLine("Keys", style: .bold),
-        StyledLine("Tab, Shift-Tab        next, previous group"),
-        StyledLine("Alt-1…9               group by number"),
-        StyledLine("PgUp, PgDn            scroll; PgUp loads older history"),
-        StyledLine("Up, Down              input history"),
-        StyledLine("Ctrl-A/E/U/K/W        start, end, kill left, kill right, word"),
-        StyledLine(""),
-        StyledLine("Esc closes", style: .dim),
-    ]
 
     /// A bordered box in the middle of the screen holding `lines`.
     static func box(title: String, lines: [StyledLine], into grid: inout CellGrid) {
