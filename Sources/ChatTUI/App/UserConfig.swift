@@ -39,8 +39,8 @@ enum UserConfig {
         } catch let error as UnexpectedKeysError {
             let keys = error.keys.values.map { $0.map(\.stringValue).joined(separator: ".") }.sorted()
             throw CLIError("\(url.path): unknown setting \(keys.joined(separator: ", ")); see chat-tui --help")
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw CLIError("\(url.path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a \(Self.name(of: type))")
+        } catch let error as DecodingError {
+            throw CLIError("\(url.path): \(Self.path(of: error)) has the wrong type (bell and mouse: true or false; the others: text in quotes)")
         } catch {
             throw CLIError("cannot read \(url.path): \(error.localizedDescription)")
         }
@@ -60,8 +60,15 @@ enum UserConfig {
         return settings
     }
 
-    private static func name(of type: Any.Type) -> String {
-        type == Bool.self ? "boolean (true or false)" : type == String.self ? "string in quotes" : "\(type)"
+    /// The setting a decoding error is about, as `colors.highlight`.
+    private static func path(of error: DecodingError) -> String {
+        let context: DecodingError.Context? =
+            switch error {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context): context
+            @unknown default: nil
+            }
+        let path = context?.codingPath.map(\.stringValue).joined(separator: ".") ?? ""
+        return path.isEmpty ? "a setting" : path
     }
 }
 

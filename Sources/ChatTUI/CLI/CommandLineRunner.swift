@@ -32,20 +32,20 @@ public enum CommandLineRunner {
             } else {
                 try command.run()
             }
-            exit(0)
+            await Self.finish(0)
         } catch let error as CLIError {
-            Self.fail("\(name): \(error.message)", status: error.exitCode)
+            await Self.fail("\(name): \(error.message)", status: error.exitCode)
         } catch {
             let exitCode = Command.exitCode(for: error)
             if exitCode == .success {
                 print(Command.fullMessage(for: error))
-                exit(0)
+                await Self.finish(0)
             }
             let message =
                 Command.message(for: error)
                 .split(separator: "\n").first.map(String.init) ?? "\(error)"
             let cleaned = message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
-            Self.fail("\(name): \(cleaned)", status: exitCode == .validationFailure ? 64 : exitCode.rawValue)
+            await Self.fail("\(name): \(cleaned)", status: exitCode == .validationFailure ? 64 : exitCode.rawValue)
         }
     }
 
@@ -77,10 +77,17 @@ public enum CommandLineRunner {
         return Array(arguments[index..<(index + names)]) + hoisted + arguments[(index + names)...]
     }
 
-    private static func fail(_ line: String, status: Int32) -> Never {
+    private static func fail(_ line: String, status: Int32) async -> Never {
         // The line may quote the server: nothing from the network reaches the terminal raw.
         let safe = TerminalText.sanitize(line).replacingOccurrences(of: "\n", with: " ")
         FileHandle.standardError.write(Data((safe + "\n").utf8))
+        await Self.finish(status)
+    }
+
+    /// Exits once the HTTP client has shut down: its connections closed and its work done, so that nothing
+    /// still runs on other threads when the process ends.
+    private static func finish(_ status: Int32) async -> Never {
+        try? await APIClient.sharedHTTPClient.shutdown()
         exit(status)
     }
 }

@@ -61,7 +61,7 @@ final class NcursesScreen {
                 let start = x
                 var text = ""
                 while x < columns, grid[x, y].style == style {
-                    if !grid[x, y].isContinuation { text.append(grid[x, y].character) }
+                    if !grid[x, y].isContinuation { text += Self.drawable(grid[x, y].character) }
                     x += 1
                 }
                 attrset(Int32(bitPattern: self.attributes(for: style)))
@@ -76,6 +76,17 @@ final class NcursesScreen {
             curs_set(0)
         }
         refresh()
+    }
+
+    /// A cluster as it is sent to the terminal. An emoji ZWJ sequence (👩‍💻) goes without its joiners: ncurses
+    /// counts each of its emoji (2 + 2 columns) while terminals such as tmux draw the joined glyph in 2, which
+    /// would shift the rest of the line; apart, both agree.
+    static func drawable(_ character: Character) -> String {
+        let scalars = character.unicodeScalars
+        guard scalars.count > 2, scalars.contains("\u{200D}"), scalars.contains(where: { $0.properties.isEmojiPresentation }) else {
+            return String(character)
+        }
+        return String(String.UnicodeScalarView(scalars.filter { $0 != "\u{200D}" }))
     }
 
     /// Everything typed since the last call, without waiting.
