@@ -30,8 +30,9 @@ struct ProcessResilienceTests {
     @Test("SIGTERM: WebSockets close with 1001, Socket.IO sessions get 41, the request in flight finishes, new connections are refused, exit 0")
     func gracefulStop() async throws {
         let directory = try TemporaryDirectory()
-        // A high bcrypt cost makes registration slow enough to be caught in flight.
-        let server = try await startSQLiteServer(in: directory.url, environment: ["BCRYPT_COST": "15", "LOG_LEVEL": "debug"])
+        // bcrypt at cost 12 keeps a registration in flight for about 0.3 s (seconds on a loaded machine, but
+        // within the 20 s a stop may take); the log shows that it was in flight when the signal came.
+        let server = try await startSQLiteServer(in: directory.url, environment: ["BCRYPT_COST": "12", "LOG_LEVEL": "debug"])
         let api = APIClient(baseURL: server.baseURL, timeout: .seconds(60))
         let ann = try await api.guest(displayName: "Ann")
         let (socket, _) = try await WebSocketProbe.connect(port: server.port, token: ann.token)
@@ -49,6 +50,17 @@ struct ProcessResilienceTests {
         let registered = try await inFlight.value
         #expect(registered.user.email == "late@example.org")
         #expect(try await server.stop() == 0)
+        // The registration started before the signal and finished after it.
+        let lines = server.log.split(separator: "\n")
+        let started = lines.firstIndex { $0.contains("Request started") && $0.contains("http.path=/auth/register") }
+        let stopping = lines.firstIndex { $0.contains("Stopping") }
+        let finished = lines.firstIndex {
+            !$0.contains("Request started") && $0.contains("http.path=/auth/register") && $0.contains("http.status=201")
+        }
+        #expect(started != nil && stopping != nil && finished != nil)
+        if let started, let stopping, let finished {
+            #expect(started < stopping && stopping < finished, "in flight when the signal came: \(lines[finished])")
+        }
         let refused = await #expect(throws: APIError.self) { try await api.health() }
         if case .unreachable = refused {} else { Issue.record("expected unreachable, got \(String(describing: refused))") }
     }

@@ -12,6 +12,19 @@ struct TmuxComposerTests {
         try ChatJSON.decoder.decode([Message].self, from: Data(try await cli.ok(["history", group, "--json"]).utf8))
     }
 
+    /// The SGR parameters in captured text that set a colour (30–37, 38, 40–47, 48, 90–97, 100–107), not
+    /// the defaults (39, 49).
+    static func colourParameters(_ text: String) -> [Int] {
+        var found: [Int] = []
+        for part in text.split(separator: "\u{1B}").dropFirst() where part.hasPrefix("[") {
+            guard let end = part.firstIndex(of: "m") else { continue }
+            let parameters = part[part.index(after: part.startIndex)..<end].split(separator: ";").compactMap { Int($0) }
+            let colours: [ClosedRange<Int>] = [30...38, 40...48, 90...97, 100...107]
+            found += parameters.filter { parameter in colours.contains { $0.contains(parameter) } }
+        }
+        return found
+    }
+
     /// The sidebar rows, by number: the text of each "N name" row.
     static func sidebar(_ screen: String) -> [Int: String] {
         var rows: [Int: String] = [:]
@@ -43,7 +56,16 @@ struct TmuxComposerTests {
         let tmux = TmuxSession()
         defer { Task { await tmux.kill() } }
         let exitFile = directory.path("exit-status")
-        try await tmux.startChatTUI(home: ann.home, server: server.baseURL, exitFile: exitFile, width: 100, height: 30)
+        // The "editor" for Ctrl-X Ctrl-E: a sed script that rewrites the draft in its file.
+        let editor = "sed -i s/draft/edited/"
+        try await tmux.startChatTUI(
+            home: ann.home,
+            server: server.baseURL,
+            environment: ["EDITOR": editor, "NO_COLOR": "1"],
+            exitFile: exitFile,
+            width: 100,
+            height: 30
+        )
         let first = try await tmux.waitFor("both groups and a connection") { screen in
             screen.contains("● connected") && Self.sidebar(screen).count == 2
         }
@@ -89,6 +111,17 @@ struct TmuxComposerTests {
         try await tmux.press("Enter")
         try await tmux.waitFor("the two-line message") { $0.contains("Ann: line a") }
         #expect(try await Self.history(bob, second).last?.text == "line a\nline b")
+
+        // Ctrl-X Ctrl-E hands the composer to $EDITOR, and the terminal comes back with its text.
+        try await tmux.type("a draft")
+        try await tmux.press("C-x")
+        try await tmux.press("C-e")
+        try await tmux.waitFor("the edited composer") { $0.contains("› a edited") && $0.contains("● connected") }
+        try await tmux.press("C-u")
+
+        // NO_COLOR: nothing on screen is coloured (bold and reverse remain).
+        let colored = try await tmux.captureWithColors()
+        #expect(Self.colourParameters(colored).isEmpty, "colours were drawn under NO_COLOR")
 
         // Mixed emoji: every sidebar row's border is where ncurses drew it, and the message line is whole.
         _ = try await bob.ok(["send", second, "w 👩‍💻👍🏽❤️🇺🇸 end"])

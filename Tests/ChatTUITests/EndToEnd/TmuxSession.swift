@@ -22,11 +22,20 @@ struct TmuxSession {
 
     /// Starts chat-tui (with `arguments`, if any) on `home` and `server`. With `exitFile`, its exit status is
     /// written there when it ends; the window then stays a minute, for the last capture.
-    func startChatTUI(home: String, server: String, arguments: String = "", exitFile: String? = nil, width: Int, height: Int) async throws {
+    func startChatTUI(
+        home: String,
+        server: String,
+        arguments: String = "",
+        environment: [String: String] = [:],
+        exitFile: String? = nil,
+        width: Int,
+        height: Int
+    ) async throws {
         let binary = ChildProcess.binDirectory.appendingPathComponent("chat-tui").path
         let recordStatus = exitFile.map { "; echo $? > '\($0)'" } ?? ""
+        let extra = environment.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)' " }.joined()
         try await self.start(
-            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server)' LANG=C.UTF-8 '\(binary)'\(arguments)\(recordStatus); sleep 60",
+            "env CHAT_HOME='\(home)' CHAT_SERVER='\(server)' LANG=C.UTF-8 \(extra)'\(binary)'\(arguments)\(recordStatus); sleep 60",
             width: width,
             height: height
         )

@@ -141,7 +141,9 @@ enum ChatView {
         let bar = CellStyle(reverse: true)
         grid.fill(x: 0, y: layout.statusRow, width: model.width, height: 1, style: bar)
         let user = model.sync.me.map { TerminalText.sanitize($0.displayName) } ?? "?"
-        var x = grid.put(" \(user) · \(model.server) · ", x: 0, y: layout.statusRow, style: bar)
+        // Narrow terminals leave the server out, so that the connection and the hotlist stay in view.
+        let server = layout.sidebarWidth > 0 ? "\(model.server) · " : ""
+        var x = grid.put(" \(user) · \(server)", x: 0, y: layout.statusRow, style: bar)
         let (label, color) = self.connection(model.sync.connection, reconnectAt: model.reconnectAt, now: model.now)
         x = grid.put(label, x: x, y: layout.statusRow, style: CellStyle(foreground: color, bold: true, reverse: true))
         // The hotlist: the numbers of other groups with unread messages, mentions highlighted.
