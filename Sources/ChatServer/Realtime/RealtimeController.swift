@@ -105,4 +105,7 @@ struct WebSocketEdge: RealtimeEdge {
     func cutOff() {
         self.channel.close(promise: nil)
     }
+
+    /// Event frames skip the writer task: the hub writes them to the channel on its event loop.
+    var directChannel: (any Channel)? { self.channel }
 }

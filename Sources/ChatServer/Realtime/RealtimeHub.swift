@@ -35,6 +35,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         /// When that token expires, until the connection has been asked to close for it.
         var expiresAt: Date?
         let continuation: AsyncStream<Outgoing>.Continuation
+        /// Writes the connection's frames straight to its channel (`/ws`); without one, they go through
+        /// `continuation` to the session's writer.
+        let direct: DirectSocketWriter?
         /// Called once when the queue overflows; it must close the socket.
         let cutOff: @Sendable () -> Void
         var groups: Set<String> = []
@@ -54,6 +57,8 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         var delivered: [String: Set<Int64>] = [:]
         /// Cut-off callbacks of connections that overflowed, to call once the lock is released.
         var overflowed: [@Sendable () -> Void] = []
+        /// Direct writers that got frames, to drain once the lock is released.
+        var toDrain: [DirectSocketWriter] = []
     }
 
     private let state: Mutex<State>
@@ -75,15 +80,18 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Registers a connection of `userID`. It receives the events of groups it is later subscribed to, and every
     /// `member:joined` that makes the user a member, but they are held back until ``ready(_:event:)``.
     /// `cutOff` is called, at most once, if the connection's queue overflows: it must close the socket.
-    /// Once `expiresAt` has passed, ``closeExpired(at:)`` closes the connection.
+    /// Once `expiresAt` has passed, ``closeExpired(at:)`` closes the connection. With `channel` (`/ws`), frames
+    /// are written straight to it; the stream then carries only closes.
     public func register(
         userID: String,
         tokenVersion: Int64 = 0,
         expiresAt: Date? = nil,
+        channel: (any Channel)? = nil,
         cutOff: @escaping @Sendable () -> Void
     ) -> (ConnectionID, AsyncStream<Outgoing>) {
         // One slot more than the limit, kept for a close.
         let (stream, continuation) = AsyncStream.makeStream(of: Outgoing.self, bufferingPolicy: .bufferingOldest(self.queueLimit + 1))
+        let direct = channel.map { DirectSocketWriter(channel: $0, limit: self.queueLimit) { continuation.yield($0) } }
         let id = self.state.withLock { state in
             let id = ConnectionID(raw: state.nextID)
             state.nextID += 1
@@ -92,6 +100,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 tokenVersion: tokenVersion,
                 expiresAt: expiresAt,
                 continuation: continuation,
+                direct: direct,
                 cutOff: cutOff
             )
             state.byUser[userID, default: []].insert(id)
@@ -121,7 +130,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             state.connections[id]?.held = nil
             for outgoing in [first] + held { Self.enqueue(outgoing, to: id, in: &state) }
         }
-        self.cutOffOverflowed()
+        self.afterQueuing()
     }
 
     /// Whether the connection receives the group's events.
@@ -137,7 +146,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Sends bytes the connection's edge prepared, in order with its events.
     func send(_ outgoing: Outgoing, to id: ConnectionID) {
         self.state.withLock { Self.enqueue(outgoing, to: id, in: &$0) }
-        self.cutOffOverflowed()
+        self.afterQueuing()
     }
 
     /// Forgets a connection.
@@ -148,10 +157,8 @@ public final class RealtimeHub: ChatEventSink, Sendable {
 
     /// Asks one connection to close with `code`, after what is already queued for it.
     public func close(_ id: ConnectionID, code: UInt16, reason: String) {
-        self.state.withLock { state in
-            guard let connection = state.connections[id] else { return }
-            connection.continuation.yield(.close(code: code, reason: reason))
-        }
+        self.state.withLock { state in Self.requestClose(.close(code: code, reason: reason), of: id, in: &state) }
+        self.afterQueuing()
     }
 
     /// Asks each connection whose token has expired by `now` to close (4001), once; returns how many.
@@ -161,16 +168,18 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// would keep memory for every connection that closed before its token expired.
     @discardableResult
     public func closeExpired(at now: Date) -> Int {
-        self.state.withLock { state in
+        let closed = self.state.withLock { state in
             var closed = 0
             for (id, connection) in state.connections {
                 guard let expiresAt = connection.expiresAt, expiresAt <= now else { continue }
                 state.connections[id]?.expiresAt = nil
-                connection.continuation.yield(.close(code: Self.tokenExpiredCode, reason: "token expired"))
+                Self.requestClose(.close(code: Self.tokenExpiredCode, reason: "token expired"), of: id, in: &state)
                 closed += 1
             }
             return closed
         }
+        self.afterQueuing()
+        return closed
     }
 
     /// The close code of a socket whose token expired: the client must sign in again.
@@ -179,8 +188,9 @@ public final class RealtimeHub: ChatEventSink, Sendable {
     /// Asks every connection to close with `code`, and waits up to `timeout` for them to go.
     public func closeAll(code: UInt16, reason: String, timeout: Duration) async {
         self.state.withLock { state in
-            for connection in state.connections.values { connection.continuation.yield(.close(code: code, reason: reason)) }
+            for id in state.connections.keys { Self.requestClose(.close(code: code, reason: reason), of: id, in: &state) }
         }
+        self.afterQueuing()
         let deadline = ContinuousClock.now + timeout
         while self.connectionCount > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
@@ -240,7 +250,10 @@ public final class RealtimeHub: ChatEventSink, Sendable {
                 continue
             }
             let start = ContinuousClock.now
-            let frame = Outgoing.event(OutgoingEvent(event.serverEvent))
+            let outgoing = OutgoingEvent(event.serverEvent)
+            // Encoded for `/ws` before the lock is taken: most connections are WebSockets, written directly.
+            _ = outgoing.encoded(as: WebSocketEncoding.self)
+            let frame = Outgoing.event(outgoing)
             let recipients = self.state.withLock { state -> Int? in
                 if let groupID = event.groupID, let rev = event.rev {
                     guard Self.firstDelivery(of: rev, in: groupID, state: &state) else { return nil }
@@ -256,7 +269,7 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             fresh += 1
             self.metrics?.fannedOut(recipients: recipients, in: .now - start)
         }
-        self.cutOffOverflowed()
+        self.afterQueuing()
         return fresh
     }
 
@@ -268,10 +281,10 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             for id in state.byUser[userID] ?? [] {
                 guard let connection = state.connections[id], deleted || connection.tokenVersion < version else { continue }
                 Self.enqueue(frame, to: id, in: &state)
-                state.connections[id]?.continuation.yield(.close(code: Self.sessionEndedCode, reason: "session ended"))
+                Self.requestClose(.close(code: Self.sessionEndedCode, reason: "session ended"), of: id, in: &state)
             }
         }
-        self.cutOffOverflowed()
+        self.afterQueuing()
     }
 
     /// The close code of a socket whose token ended: as for an expired token, the client must sign in again.
@@ -370,9 +383,29 @@ public final class RealtimeHub: ChatEventSink, Sendable {
             if state.connections[id]?.held?.count ?? 0 > state.queueLimit { Self.overflow(id, in: &state) }
             return
         }
+        if let direct = connection.direct {
+            guard let bytes = DirectSocketWriter.frame(of: outgoing) else {
+                if direct.enqueueClose(outgoing) { state.toDrain.append(direct) }
+                return
+            }
+            let (withinLimit, schedule) = direct.enqueue(bytes)
+            if schedule { state.toDrain.append(direct) }
+            if !withinLimit { Self.overflow(id, in: &state) }
+            return
+        }
         if case .enqueued(let remaining) = connection.continuation.yield(outgoing), remaining > 0 { return }
         // The queue reached its limit: the reader has stalled.
         Self.overflow(id, in: &state)
+    }
+
+    /// Asks a connection to close after what is queued for it.
+    private static func requestClose(_ close: Outgoing, of id: ConnectionID, in state: inout State) {
+        guard let connection = state.connections[id] else { return }
+        if let direct = connection.direct, connection.held == nil {
+            if direct.enqueueClose(close) { state.toDrain.append(direct) }
+        } else {
+            connection.continuation.yield(close)
+        }
     }
 
     /// Cuts a stalled reader off: its events stop here, and its socket is closed outside the lock.
@@ -395,11 +428,17 @@ public final class RealtimeHub: ChatEventSink, Sendable {
         }
     }
 
-    private func cutOffOverflowed() {
-        let cutOffs = self.state.withLock { state in
-            defer { state.overflowed = [] }
-            return state.overflowed
+    /// After frames were queued: drains the direct writers that got some (one task per event loop), and cuts
+    /// off the connections that overflowed, outside the lock.
+    private func afterQueuing() {
+        let (cutOffs, writers) = self.state.withLock { state in
+            defer {
+                state.overflowed = []
+                state.toDrain = []
+            }
+            return (state.overflowed, state.toDrain)
         }
+        DirectSocketWriter.drain(writers)
         for cutOff in cutOffs { cutOff() }
     }
 }

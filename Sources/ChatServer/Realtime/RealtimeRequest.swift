@@ -1,5 +1,6 @@
 import ChatCore
 import Foundation
+import NIOCore
 
 /// One client event, whatever transport carried it, and the acknowledgement the client asked for.
 struct RealtimeRequest: Sendable {
@@ -61,4 +62,11 @@ protocol RealtimeEdge: Sendable {
     func outgoing(for reply: RealtimeReply, ackID: Int?) -> RealtimeHub.Outgoing?
     /// The hub cut the connection off (its queue overflowed): close the transport now.
     func cutOff()
+    /// A channel the hub may write event frames to directly, on its event loop (`/ws`); `nil` sends every item
+    /// through ``write(_:)``.
+    var directChannel: (any Channel)? { get }
+}
+
+extension RealtimeEdge {
+    var directChannel: (any Channel)? { nil }
 }

@@ -31,7 +31,12 @@ struct RealtimeSession {
             try await edge.refused(reason: "invalid token")
             return
         }
-        let (id, outgoing) = self.hub.register(userID: userID, tokenVersion: token.version, expiresAt: token.expiresAt) { edge.cutOff() }
+        let (id, outgoing) = self.hub.register(
+            userID: userID,
+            tokenVersion: token.version,
+            expiresAt: token.expiresAt,
+            channel: edge.directChannel
+        ) { edge.cutOff() }
         // Checked again once registered: a session ended between the upgrade and now found no socket to close.
         guard (try? await self.sessions.verifyVersion(of: token)) == true else {
             self.hub.unregister(id)

@@ -188,7 +188,8 @@ struct SyncEngineTests {
         _ = try await laptop.waitUntil { $0.connection == .connected && $0.groups[group.id]?.unread == 3 }
         laptop.focus(group.id)
         _ = try await laptop.waitUntil { $0.groups[group.id]?.unread == 0 && $0.groups[group.id]?.readSeq == 3 }
-        _ = try await phone.waitUntil(timeout: .seconds(1)) { $0.groups[group.id]?.unread == 0 }
+        // A deadline, not a speed goal: on a loaded machine the event may take more than the second it usually does not.
+        _ = try await phone.waitUntil { $0.groups[group.id]?.unread == 0 }
         #expect(try await base.authenticated(bob.token).groups().first?.readSeq == 3)
         phone.stop()
         await phoneRun
