@@ -110,15 +110,28 @@ public enum MessageLines {
             let mine = message.sender.id == me?.id
             let nameStyle = mine ? CellStyle(bold: true) : CellStyle(foreground: self.color(for: message.sender.id), bold: true)
             let highlighted = me.map { AppModel.mentions(message, of: $0) } ?? false
-            lines += self.wrap(
-                time: clock.string(message.createdAt),
+            let time = clock.string(message.createdAt)
+            let key = StyledLine.messagePrefix + message.id
+            let indent = String(repeating: " ", count: DisplayWidth.of(time) + 1)
+            if let reply = message.replyTo {
+                lines.append(self.replyLine(to: reply, in: timeline, indent: indent, width: width, key: key))
+            }
+            if message.deleted {
+                lines.append(self.deletedLine(time: time, name: message.sender.displayName, key: key))
+                continue
+            }
+            var wrapped = self.wrap(
+                time: time,
                 name: message.sender.displayName,
                 nameStyle: highlighted ? CellStyle(foreground: settings.highlight, bold: true, reverse: true) : nameStyle,
                 text: message.text,
                 textStyle: highlighted ? CellStyle(foreground: settings.highlight, bold: true) : .plain,
                 width: width,
-                key: StyledLine.messagePrefix + message.id
+                key: key
             )
+            if message.editedAt != nil { self.markEdited(&wrapped, indent: indent, width: width, key: key) }
+            lines += wrapped
+            if !message.reactions.isEmpty { lines.append(self.reactionLine(message.reactions, me: me, indent: indent, key: key)) }
         }
         for outgoing in pending {
             let name = me?.displayName ?? "me"
