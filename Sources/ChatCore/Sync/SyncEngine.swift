@@ -54,13 +54,20 @@ public final class SyncEngine: Sendable {
 
     // MARK: What the UI does (each queues an input; the loop takes them in order)
 
-    /// Sends a message optimistically and returns its `clientId`. Messages leave in the order of these calls.
+    /// Sends a message optimistically (in answer to `replyTo`, a message id, if given) and returns its
+    /// `clientId`. Messages leave in the order of these calls.
     @discardableResult
-    public func send(_ text: String, to groupID: String) -> String {
+    public func send(_ text: String, to groupID: String, replyTo: String? = nil) -> String {
         let now = self.clock()
         let clientID = UUIDv7.make(at: now)
-        self.submit(.send(groupId: groupID, text: text, clientId: clientID, at: now))
+        self.submit(.send(groupId: groupID, text: text, clientId: clientID, at: now, replyTo: replyTo))
         return clientID
+    }
+
+    /// Takes in a message the server changed at the user's request (an edit, a reaction), at once; its live
+    /// `message:updated`, and the change feed, then change nothing more.
+    public func changed(_ message: Message) {
+        self.submit(.server(.messageUpdated(message), at: self.clock()))
     }
 
     public func focus(_ groupID: String?) { self.submit(.focus(groupId: groupID)) }
@@ -154,7 +161,12 @@ public final class SyncEngine: Sendable {
     private func deliver(_ messages: AsyncStream<OutgoingMessage>) async {
         for await message in messages {
             do throws(APIError) {
-                let stored = try await self.api.sendMessage(groupID: message.groupId, text: message.text, clientID: message.clientId)
+                let stored = try await self.api.sendMessage(
+                    groupID: message.groupId,
+                    text: message.text,
+                    clientID: message.clientId,
+                    replyTo: message.replyTo
+                )
                 self.submit(.delivered(clientId: message.clientId, message: stored))
             } catch {
                 self.submit(.deliveryFailed(clientId: message.clientId, reason: error.description, retryable: error.isRetryable))

@@ -15,8 +15,8 @@ public enum SyncEvent: Sendable, Hashable {
     case newestLoaded(groupId: String, page: MessagePage)
     case olderLoaded(groupId: String, page: MessagePage)
     case loadFailed(groupId: String, reason: String)
-    /// The user wrote a message.
-    case send(groupId: String, text: String, clientId: String, at: Date)
+    /// The user wrote a message (in answer to `replyTo`, a message id of the group, if given).
+    case send(groupId: String, text: String, clientId: String, at: Date, replyTo: String? = nil)
     /// The server stored a message of the outbox (REST 201 or `message:ack`).
     case delivered(clientId: String, message: Message)
     /// Delivery failed; `retryable` failures are tried again on the next connection or wake-up.

@@ -6,8 +6,8 @@ import Foundation
 /// the next leaves only once the server has stored it (or refused it for good). A retryable failure holds the
 /// rest back until it is retried, after a backoff or on the next connection.
 extension SyncMachine {
-    mutating func send(groupID: String, text: String, clientID: String, at: Date) -> [SyncAction] {
-        self.state.outbox.append(OutgoingMessage(clientId: clientID, groupId: groupID, text: text, createdAt: at))
+    mutating func send(groupID: String, text: String, clientID: String, at: Date, replyTo: String? = nil) -> [SyncAction] {
+        self.state.outbox.append(OutgoingMessage(clientId: clientID, groupId: groupID, text: text, createdAt: at, replyTo: replyTo))
         return self.deliverNext()
     }
 

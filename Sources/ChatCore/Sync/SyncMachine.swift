@@ -79,8 +79,8 @@ public struct SyncMachine: Sendable {
                 timeline.loadingOlder = false
                 timeline.pageRequestedAt = nil
             }
-        case .send(let groupID, let text, let clientID, let at):
-            return self.send(groupID: groupID, text: text, clientID: clientID, at: at)
+        case .send(let groupID, let text, let clientID, let at, let replyTo):
+            return self.send(groupID: groupID, text: text, clientID: clientID, at: at, replyTo: replyTo)
         case .delivered(let clientID, let message):
             return self.delivered(clientID: clientID, message: message)
         case .deliveryFailed(let clientID, let reason, let retryable):

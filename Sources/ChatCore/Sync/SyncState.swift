@@ -170,15 +170,26 @@ public struct OutgoingMessage: Sendable, Hashable, Identifiable {
     public var createdAt: Date
     public var status: Status = .queued
     public var attempts = 0
+    /// The message of the group this one answers.
+    public var replyTo: String?
 
     public var id: String { self.clientId }
 
-    public init(clientId: String, groupId: String, text: String, createdAt: Date, status: Status = .queued, attempts: Int = 0) {
+    public init(
+        clientId: String,
+        groupId: String,
+        text: String,
+        createdAt: Date,
+        status: Status = .queued,
+        attempts: Int = 0,
+        replyTo: String? = nil
+    ) {
         self.clientId = clientId
         self.groupId = groupId
         self.text = text
         self.createdAt = createdAt
         self.status = status
         self.attempts = attempts
+        self.replyTo = replyTo
     }
 }

@@ -107,6 +107,29 @@ final class EffectRunner: Sendable {
             await self.signIn { () async throws(APIError) in
                 try await APIClient(baseURL: self.server).register(email: email, password: password, displayName: name)
             }
+        case .reply(let text, let groupID, let replyTo):
+            engine?.send(text, to: groupID, replyTo: replyTo)
+        case .editMessage(let groupID, let messageID, let text):
+            guard let api else { return }
+            do throws(APIError) {
+                engine?.changed(try await api.editMessage(groupID: groupID, messageID: messageID, text: text))
+            } catch {
+                self.post(.failed("Could not edit the message: \(error.description)"))
+            }
+        case .deleteMessage(let groupID, let messageID):
+            guard let api else { return }
+            do throws(APIError) {
+                try await api.deleteMessage(groupID: groupID, messageID: messageID)
+            } catch {
+                self.post(.failed("Could not delete the message: \(error.description)"))
+            }
+        case .react(let groupID, let messageID, let emoji, let present):
+            guard let api else { return }
+            do throws(APIError) {
+                engine?.changed(try await api.react(groupID: groupID, messageID: messageID, emoji: emoji, present: present))
+            } catch {
+                self.post(.failed("Could not react: \(error.description)"))
+            }
         case .fetchMembers(let groupID):
             _ = try? await engine?.loadMembers(groupID)
         case .save(let state):

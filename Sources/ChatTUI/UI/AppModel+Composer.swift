@@ -5,6 +5,7 @@ import Foundation
 /// switching and scrolling.
 extension AppModel {
     mutating func chatKey(_ key: Key) -> [AppEffect] {
+        if case .confirmDelete = self.overlay { return self.confirmDeleteKey(key) }
         if self.overlay != nil {
             switch key {
             case .escape, .enter, .character("q"): self.overlay = nil
@@ -23,7 +24,11 @@ extension AppModel {
         if key != .tab, key != .backTab { self.completion = nil }
         switch key {
         case .escape:
-            self.status = nil
+            if !self.cancelMessageAction() { self.status = nil }
+        case .altUp:
+            self.moveSelection(by: -1)
+        case .altDown:
+            self.moveSelection(by: 1)
         case .tab:
             return self.complete(by: 1)
         case .backTab:
@@ -48,7 +53,13 @@ extension AppModel {
             self.input.end()
             if before == self.input.cursor { self.jumpToBottom() }
         case .up:
-            if !self.input.up() { self.recall(previous: true) }
+            // On an empty composer, Up edits the user's last message first (as in Slack); then the history.
+            if self.input.isEmpty, self.editing == nil, let own = self.target(own: true), self.selection == nil {
+                self.startEditing(own)
+            } else if !self.input.up() {
+                self.editing = nil
+                self.recall(previous: true)
+            }
         case .down:
             if !self.input.down() { self.recall(previous: false) }
         case .left, .control("b"): self.input.left()

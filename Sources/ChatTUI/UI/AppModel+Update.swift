@@ -79,6 +79,7 @@ extension AppModel {
             self.status = Status(text: "No group yet: /create NAME, or /join INVITE", isError: true)
             return [save]
         }
+        if let action = self.submitMessageAction(text, in: selected) { return action + [save] }
         self.scroll[selected] = nil
         return [.send(text: text, groupId: selected), save]
     }
@@ -124,6 +125,7 @@ extension AppModel {
         case "/set":
             return self.set(argument)
         default:
+            if let effects = self.messageCommand(name, argument) { return effects }
             self.status = Status(text: "Unknown command \(name): /help lists them", isError: true)
         }
         return []

@@ -17,6 +17,8 @@ public struct AppModel: Sendable {
         case members(groupName: String, members: [Member])
         /// Waiting for an answer, such as a new invite.
         case busy(String)
+        /// `/delete` asks first: y deletes, anything else keeps the message.
+        case confirmDelete(groupId: String, messageId: String, preview: String)
     }
 
     /// A one-line message above the input.
@@ -43,6 +45,12 @@ public struct AppModel: Sendable {
     public var completion: Completion?
     /// Ctrl-X was pressed: the next key completes a chord (Ctrl-X Ctrl-E).
     public var pendingPrefix = false
+    /// The message the commands act on (`/edit`, `/delete`, `/reply`, `/react`), chosen with Alt-Up/Alt-Down.
+    public var selection: String?
+    /// The message the composer is editing: Enter saves the edit instead of sending.
+    public var editing: String?
+    /// The message the composer answers: Enter sends a reply.
+    public var replyingTo: String?
     public var settings = UISettings()
     /// The newest `seq` of each group already looked at for mentions (for the bell).
     public var mentionChecked: [String: Int64] = [:]
@@ -185,6 +193,12 @@ public enum AppMessage: Sendable {
 /// Work for the runtime to do, decided by ``AppModel/update(_:)``.
 public enum AppEffect: Sendable, Hashable {
     case send(text: String, groupId: String)
+    /// Send `text` in answer to the message `replyTo`.
+    case reply(text: String, groupId: String, replyTo: String)
+    case editMessage(groupId: String, messageId: String, text: String)
+    case deleteMessage(groupId: String, messageId: String)
+    /// Add (`present`) or take back the user's reaction.
+    case react(groupId: String, messageId: String, emoji: String, present: Bool)
     case focus(groupId: String?)
     case loadOlder(groupId: String)
     case typing(groupId: String)

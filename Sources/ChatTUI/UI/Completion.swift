@@ -10,7 +10,7 @@ public struct Completion: Sendable, Hashable {
 
     /// The commands Tab offers.
     public static let commands = [
-        "/buffer", "/create", "/help", "/invite", "/join", "/members", "/move", "/quit", "/set",
+        "/buffer", "/create", "/delete", "/edit", "/help", "/invite", "/join", "/members", "/move", "/quit", "/react", "/reply", "/set",
     ]
 
     /// A completion of the word that ends at the cursor, or nil when nothing matches.

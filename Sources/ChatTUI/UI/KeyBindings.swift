@@ -14,6 +14,10 @@ public enum KeyBindings {
         Entry(keys: "/buffer N", action: "show group number N (also /b N)"),
         Entry(keys: "/move N", action: "give this group number N; the others keep their order"),
         Entry(keys: "/set bell on|off", action: "ring the bell on mentions elsewhere, or not"),
+        Entry(keys: "/edit [TEXT]", action: "edit the selected (or your last) message; without TEXT, in the composer"),
+        Entry(keys: "/delete", action: "delete the selected (or your last) message, after a confirm"),
+        Entry(keys: "/reply [TEXT]", action: "answer the selected (or newest) message; without TEXT, Enter does"),
+        Entry(keys: "/react EMOJI", action: "add or take back your reaction on the selected (or newest) message"),
         Entry(keys: "/help", action: "this help"),
         Entry(keys: "/quit", action: "leave (also Ctrl-C, or Ctrl-D on an empty composer)"),
         Entry(keys: "//text", action: "send text that starts with /"),
@@ -25,6 +29,8 @@ public enum KeyBindings {
         Entry(keys: "Ctrl-X Ctrl-E", action: "edit the composer in $EDITOR"),
         Entry(keys: "Tab, Shift-Tab", action: "complete /command or @name; again: next, previous"),
         Entry(keys: "Up, Down", action: "move between composer lines; past the ends: this group's history"),
+        Entry(keys: "Up on an empty composer", action: "edit your last message (Esc cancels)"),
+        Entry(keys: "Alt-Up, Alt-Down", action: "select a message for the commands above (Esc leaves it)"),
         Entry(keys: "Ctrl-N, Ctrl-P", action: "next, previous group (also Alt-Right, Alt-Left)"),
         Entry(keys: "Alt-1…9, Alt-0", action: "group 1…9, 10"),
         Entry(keys: "PgUp, PgDn", action: "scroll; PgUp at the top loads older messages"),
@@ -33,7 +39,7 @@ public enum KeyBindings {
         Entry(keys: "Ctrl-A, Ctrl-E", action: "start, end of the line"),
         Entry(keys: "Ctrl-U, Ctrl-K, Ctrl-W", action: "delete to the start, to the end, the word before"),
         Entry(keys: "Ctrl-L", action: "redraw the screen"),
-        Entry(keys: "Esc", action: "close a panel, clear the status line"),
+        Entry(keys: "Esc", action: "cancel an edit or a reply, leave the selection, close a panel"),
     ]
 
     /// The help panel's lines.

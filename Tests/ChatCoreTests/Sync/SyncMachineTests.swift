@@ -262,6 +262,17 @@ struct SyncMachineOutboxTests {
         #expect(machine.state.outbox.map(\.status) == [.sending])
     }
 
+    @Test("a reply carries the message it answers to the transport")
+    func reply() {
+        var machine = Fixture.connected(loadedThrough: 3)
+        let actions = machine.handle(.send(groupId: "g", text: "yes", clientId: "c1", at: Fixture.t0, replyTo: "g-2"))
+        guard case .deliver(let outgoing) = actions.first else {
+            Issue.record("expected a delivery, got \(actions)")
+            return
+        }
+        #expect(outgoing.replyTo == "g-2")
+    }
+
     @Test("a delivery cut by the network holds the rest back and is retried first, with the same clientId; a refusal lets the next go")
     func failures() {
         var machine = Fixture.connected(loadedThrough: 3)

@@ -231,6 +231,30 @@ struct SyncEngineTests {
         try await server.stop()
     }
 
+    @Test("a reply goes out with the message it answers; an edit made through the API shows at once")
+    func replyAndEdit() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await startServer(in: directory.url)
+        let base = APIClient(baseURL: server.baseURL)
+        let (ann, bob, group) = try await base.annAndBob(in: "Replies")
+        let question = try await base.authenticated(bob.token).sendMessage(groupID: group.id, text: "coffee?", clientID: nil)
+        let annAPI = base.authenticated(ann.token)
+        let engine = SyncEngine(api: annAPI, me: ann.user)
+        async let engineRun: Void = engine.run()
+        engine.focus(group.id)
+        try await engine.waitUntil { $0.connection == .connected && $0.groups[group.id]?.messages.count == 1 }
+        engine.send("yes please", to: group.id, replyTo: question.id)
+        let state = try await engine.waitUntil { $0.outbox.isEmpty && $0.groups[group.id]?.messages.count == 2 }
+        let answer = try #require(state.groups[group.id]?.messages.last)
+        #expect(answer.replyTo == MessageRef(id: question.id, seq: question.seq))
+        engine.changed(try await annAPI.editMessage(groupID: group.id, messageID: answer.id, text: "yes, please"))
+        try await engine.waitUntil { $0.groups[group.id]?.messages.last?.text == "yes, please" }
+        #expect(engine.state.groups[group.id]?.messages.last?.editedAt != nil)
+        engine.stop()
+        await engineRun
+        try await server.stop()
+    }
+
     @Test("a refused token stops reconnecting and reports the session as signed out")
     func unauthorized() async throws {
         let directory = try TemporaryDirectory()

@@ -99,10 +99,14 @@ enum ChatView {
         let start = max(0, end - rows)
         // Newest at the bottom, as in every chat.
         let top = layout.firstMessageRow + rows - (end - start)
+        let selectedKey = model.selection.map { StyledLine.messagePrefix + $0 }
         for (offset, line) in lines[start..<end].enumerated() {
             var column = x
-            for segment in line.segments {
-                column = grid.put(segment.text, x: column, y: top + offset, style: segment.style)
+            for (index, segment) in line.segments.enumerated() {
+                // The selected message's lines start in reverse video.
+                var style = segment.style
+                if index == 0, line.key == selectedKey { style.reverse = true }
+                column = grid.put(segment.text, x: column, y: top + offset, style: style)
             }
         }
         if end < lines.count {
@@ -115,6 +119,10 @@ enum ChatView {
 
     private static func info(_ model: AppModel, layout: ChatLayout, into grid: inout CellGrid) {
         let x = layout.paneX
+        if let note = model.messageActionNote {
+            grid.put(note, x: x, y: layout.infoRow, style: CellStyle(foreground: .cyan, bold: true))
+            return
+        }
         if let status = model.status {
             grid.put(
                 TerminalText.sanitize(status.text),

@@ -27,6 +27,12 @@ enum OverlayView {
             )
         case .invite(let panel):
             InvitePanelView.render(panel, into: &grid)
+        case .confirmDelete(_, _, let preview):
+            self.box(
+                title: "Delete this message?",
+                lines: [StyledLine(preview), StyledLine(""), StyledLine("y deletes it for everyone · any other key keeps it", style: .dim)],
+                into: &grid
+            )
         }
     }
 
