@@ -31,7 +31,10 @@ public struct Backoff: Sendable, Hashable {
         return self.delay(attempt: attempt, using: &generator)
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private static func seconds(_ duration: Duration) -> Double { duration.timeInterval }
+}
+
+extension Duration {
+    /// The duration in seconds, for `Date` arithmetic and rates.
+    package var timeInterval: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
 }

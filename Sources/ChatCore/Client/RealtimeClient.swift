@@ -36,8 +36,7 @@ public final class RealtimeClient: Sendable {
     private let grace: Duration
     private let logger: Logger
     private let outgoing = Mutex<AsyncStream<String>.Continuation?>(nil)
-    private let stopped = Atomic<Bool>(false)
-    /// Raised by ``stop()``: it cuts a wait between attempts short.
+    /// Raised by ``stop()``: the loop ends, and a wait between attempts is cut short.
     private let stopSignal = Latch()
 
     /// - Parameters:
@@ -74,12 +73,11 @@ public final class RealtimeClient: Sendable {
 
     /// Closes the connection with a close handshake and ends ``run(_:)``, also while it waits to reconnect.
     public func stop() {
-        self.stopped.store(true, ordering: .relaxed)
-        self.outgoing.withLock { $0?.finish() }
         self.stopSignal.raise()
+        self.outgoing.withLock { $0?.finish() }
     }
 
-    private var isStopped: Bool { self.stopped.load(ordering: .relaxed) || Task.isCancelled }
+    private var isStopped: Bool { self.stopSignal.isRaised || Task.isCancelled }
 
     private func loop(_ handle: @escaping @Sendable (Event) -> Void) async {
         var attempt = 0
@@ -119,7 +117,7 @@ public final class RealtimeClient: Sendable {
         if let token = self.api.token { headers[.authorization] = "Bearer \(token)" }
         let (outgoing, continuation) = AsyncStream.makeStream(of: String.self)
         self.outgoing.withLock { $0 = continuation }
-        if self.stopped.load(ordering: .relaxed) { continuation.finish() }
+        if self.stopSignal.isRaised { continuation.finish() }
         defer { self.outgoing.withLock { $0 = nil } }
         try await WebSocketClient.connect(
             url: Self.webSocketURL(for: self.api.baseURL),

@@ -21,7 +21,6 @@ public final class SyncEngine: Sendable {
     private let me: User
     private let realtime: RealtimeClient
     private let clock: @Sendable () -> Date
-    private let logger: Logger
     private let inputs = AsyncStream.makeStream(of: Input.self)
     private let current: Mutex<SyncState>
     private let statesContinuation: AsyncStream<SyncState>.Continuation
@@ -44,7 +43,6 @@ public final class SyncEngine: Sendable {
         self.realtime = RealtimeClient(api: api, backoff: backoff, logger: logger)
         self.pageSize = pageSize
         self.clock = clock
-        self.logger = logger
         self.current = Mutex(SyncMachine(me: me).state)
         (self.states, self.statesContinuation) = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
     }

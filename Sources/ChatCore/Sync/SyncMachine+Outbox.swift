@@ -68,7 +68,7 @@ extension SyncMachine {
             guard self.isConnected else { break }
             let attempts = self.state.outbox.filter { $0.status == .queued }.map(\.attempts).max() ?? 0
             let delay = Self.retryBackoff.ceiling(attempt: max(0, attempts - 1))
-            let at = now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            let at = now.addingTimeInterval(delay.timeInterval)
             self.retry = .at(at)
             nextWake = min(nextWake ?? at, at)
         case .at(let at) where at <= now:

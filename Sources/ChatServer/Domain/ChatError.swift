@@ -1,3 +1,5 @@
+import ChatCore
+
 /// A failure the API reports to its caller, with a stable snake_case `code` and a human `message`.
 ///
 /// The category decides the HTTP status at the edge (see `ChatError+HTTP.swift`); the domain never names statuses.
@@ -49,7 +51,7 @@ public struct ChatError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func tooLarge(_ code: String, _ message: String) -> ChatError { .init(.tooLarge, code, message) }
     /// Too many requests: `what` may go on after `retryAfter`.
     public static func rateLimited(what: String, retryAfter: Duration) -> ChatError {
-        let seconds = max(1, Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up)))
+        let seconds = max(1, Int(retryAfter.timeInterval.rounded(.up)))
         return .init(.rateLimited, "rate_limited", "Too many \(what): try again in \(seconds) s.", retryAfter: .seconds(seconds))
     }
 

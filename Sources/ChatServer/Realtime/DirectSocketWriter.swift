@@ -16,6 +16,12 @@ final class DirectSocketWriter: Sendable {
         var outstanding = 0
         /// A close to hand to the session's writer once the frames before it are written.
         var close: RealtimeHub.Outgoing?
+
+        /// Notes that a drain is due; true when none was pending, so one must be scheduled.
+        mutating func needsDrain() -> Bool {
+            defer { self.scheduled = true }
+            return !self.scheduled
+        }
     }
 
     let channel: any Channel
@@ -34,9 +40,7 @@ final class DirectSocketWriter: Sendable {
     func enqueueClose(_ close: RealtimeHub.Outgoing) -> Bool {
         self.state.withLock { state in
             if state.close == nil { state.close = close }
-            let schedule = !state.scheduled
-            state.scheduled = true
-            return schedule
+            return state.needsDrain()
         }
     }
 
@@ -55,9 +59,7 @@ final class DirectSocketWriter: Sendable {
         self.state.withLock { state in
             state.pending.append(bytes)
             state.outstanding += 1
-            let schedule = !state.scheduled
-            state.scheduled = true
-            return (state.outstanding <= self.limit, schedule)
+            return (state.outstanding <= self.limit, state.needsDrain())
         }
     }
 

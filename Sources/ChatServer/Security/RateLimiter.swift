@@ -1,3 +1,4 @@
+import ChatCore
 import Crypto
 import Foundation
 import Synchronization
@@ -19,7 +20,7 @@ struct TokenBucket: Sendable, Hashable {
     /// Takes one token if there is one; otherwise returns how long until there will be.
     mutating func take(now: ContinuousClock.Instant) -> Duration? {
         let elapsed = now - self.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.timeInterval
         self.tokens = min(self.capacity, self.tokens + max(0, seconds) * self.refillPerSecond)
         self.updated = now
         if self.tokens >= 1 {
@@ -32,7 +33,7 @@ struct TokenBucket: Sendable, Hashable {
     /// Whether the bucket would be full by `now` (and can be forgotten).
     func isFull(at now: ContinuousClock.Instant) -> Bool {
         let elapsed = now - self.updated
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.timeInterval
         return self.tokens + seconds * self.refillPerSecond >= self.capacity
     }
 }

@@ -50,7 +50,6 @@ final class EffectRunner: Sendable {
 
     private func carryOut(_ effect: AppEffect) async {
         let engine = self.engine.withLock { $0 }
-        let api = self.api.withLock { $0 }
         switch effect {
         case .startSession:
             break
@@ -63,17 +62,13 @@ final class EffectRunner: Sendable {
         case .typing(let groupID):
             engine?.userTyped(in: groupID)
         case .createGroup(let name):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not create the group") { api throws(APIError) in
                 let group = try await api.createGroup(name: name)
                 engine?.joined(group)
                 self.post(.joined(group, verb: "Created"))
-            } catch {
-                self.post(.failed("Could not create the group: \(error.description)"))
             }
         case .join(let invite):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not join") { api throws(APIError) in
                 let answer = try await api.acceptInvite(invite)
                 if let group = answer.group {
                     engine?.joined(group)
@@ -81,16 +76,11 @@ final class EffectRunner: Sendable {
                 } else {
                     self.post(.failed("Asked to join: the group's owner or an admin must approve."))
                 }
-            } catch {
-                self.post(.failed("Could not join: \(error.description)"))
             }
         case .createInvite(let groupID, let name, let hours, let uses):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not create an invite") { api throws(APIError) in
                 let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses)
                 self.post(.inviteReady(InvitePanel(groupName: name, invite: invite)))
-            } catch {
-                self.post(.failed("Could not create an invite: \(error.description)"))
             }
         case .loadMembers(let groupID, let name):
             do throws(APIError) {
@@ -110,25 +100,16 @@ final class EffectRunner: Sendable {
         case .reply(let text, let groupID, let replyTo):
             engine?.send(text, to: groupID, replyTo: replyTo)
         case .editMessage(let groupID, let messageID, let text):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not edit the message") { api throws(APIError) in
                 engine?.changed(try await api.editMessage(groupID: groupID, messageID: messageID, text: text))
-            } catch {
-                self.post(.failed("Could not edit the message: \(error.description)"))
             }
         case .deleteMessage(let groupID, let messageID):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not delete the message") { api throws(APIError) in
                 try await api.deleteMessage(groupID: groupID, messageID: messageID)
-            } catch {
-                self.post(.failed("Could not delete the message: \(error.description)"))
             }
         case .react(let groupID, let messageID, let emoji, let present):
-            guard let api else { return }
-            do throws(APIError) {
+            await self.call("Could not react") { api throws(APIError) in
                 engine?.changed(try await api.react(groupID: groupID, messageID: messageID, emoji: emoji, present: present))
-            } catch {
-                self.post(.failed("Could not react: \(error.description)"))
             }
         case .fetchMembers(let groupID):
             _ = try? await engine?.loadMembers(groupID)
@@ -140,6 +121,17 @@ final class EffectRunner: Sendable {
             }
         case .quit, .bell, .repaint, .openEditor:
             break  // the UI thread's own
+        }
+    }
+
+    /// Calls the server with the signed-in client (nothing before signing in); a failure becomes a status line
+    /// that starts with `failure`.
+    private func call(_ failure: String, _ body: (APIClient) async throws(APIError) -> Void) async {
+        guard let api = self.api.withLock({ $0 }) else { return }
+        do throws(APIError) {
+            try await body(api)
+        } catch {
+            self.post(.failed("\(failure): \(error.description)"))
         }
     }
 
@@ -169,12 +161,11 @@ final class EffectRunner: Sendable {
     /// Waits up to `timeout` for the outbox to empty, so that quitting right after sending loses nothing.
     func drainOutbox(timeout: Duration) async -> Int {
         guard let engine = self.engine.withLock({ $0 }) else { return 0 }
+        let unsent = { engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let pending = engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
-            if pending == 0 { break }
+        while unsent() > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return engine.state.outbox.filter { if case .failed = $0.status { false } else { true } }.count
+        return unsent()
     }
 }

@@ -119,7 +119,7 @@ extension AppModel {
             return []
         }
         var effects: [AppEffect] = []
-        if let timeline = self.selectedTimeline, timeline.members == nil, self.wordBeforeCursor.hasPrefix("@") {
+        if let timeline = self.selectedTimeline, timeline.members == nil, Completion.word(before: self.input).word.hasPrefix("@") {
             effects.append(.fetchMembers(groupId: timeline.id))
         }
         guard var completion = Completion.start(in: self.input, names: self.memberNames) else { return effects }
@@ -127,10 +127,6 @@ extension AppModel {
         self.input.replace(completion.start..<self.input.cursor, with: completion.replacement)
         self.completion = completion
         return effects
-    }
-
-    private var wordBeforeCursor: String {
-        String(self.input.characters[..<self.input.cursor].reversed().prefix { !$0.isWhitespace }.reversed())
     }
 
     /// The selected group's members (when loaded) and the senders of its loaded messages, but the user.

@@ -16,7 +16,7 @@ extension AppModel {
         }
         if case .reconnecting(let retryIn) = state.connection {
             if previousConnection != state.connection || self.reconnectAt == nil, let now = self.now {
-                self.reconnectAt = now.addingTimeInterval(Double(retryIn.components.seconds) + Double(retryIn.components.attoseconds) / 1e18)
+                self.reconnectAt = now.addingTimeInterval(retryIn.timeInterval)
             }
         } else {
             self.reconnectAt = nil
@@ -34,13 +34,18 @@ extension AppModel {
         guard let me = self.sync.me else { return [] }
         var ring = false
         for (id, timeline) in self.sync.groups {
-            let received = timeline.messages + timeline.ahead
-            let newest = max(received.last?.seq ?? 0, timeline.group.lastSeq)
+            let newest = max(timeline.ahead.last?.seq ?? timeline.messages.last?.seq ?? 0, timeline.group.lastSeq)
             guard let checked = self.mentionChecked[id] else {
                 self.mentionChecked[id] = newest
                 continue
             }
-            for message in received where message.seq > checked && Self.mentions(message, of: me) && id != self.selected {
+            // Only what arrived since the last check: the newest end of the timeline (found from that end, as
+            // this runs on every state change), and what waits beyond a gap.
+            let start = timeline.messages.lastIndex { $0.seq <= checked }.map { $0 + 1 } ?? timeline.messages.startIndex
+            if id != self.selected,
+                timeline.messages[start...].contains(where: { Self.mentions($0, of: me) })
+                    || timeline.ahead.contains(where: { $0.seq > checked && Self.mentions($0, of: me) })
+            {
                 self.mentioned.insert(id)
                 ring = true
             }

@@ -15,10 +15,7 @@ public struct Completion: Sendable, Hashable {
 
     /// A completion of the word that ends at the cursor, or nil when nothing matches.
     public static func start(in editor: LineEditor, names: [String]) -> Completion? {
-        let characters = editor.characters
-        var start = editor.cursor
-        while start > 0, !characters[start - 1].isWhitespace { start -= 1 }
-        let word = String(characters[start..<editor.cursor])
+        let (start, word) = self.word(before: editor)
         let candidates: [String]
         if word.hasPrefix("/"), start == 0 {
             candidates = Self.commands.filter { $0.hasPrefix(word.lowercased()) }
@@ -32,6 +29,13 @@ public struct Completion: Sendable, Hashable {
         }
         guard !candidates.isEmpty else { return nil }
         return Completion(start: start, candidates: candidates, index: 0)
+    }
+
+    /// The word that ends at the cursor, and where it starts.
+    static func word(before editor: LineEditor) -> (start: Int, word: String) {
+        var start = editor.cursor
+        while start > 0, !editor.characters[start - 1].isWhitespace { start -= 1 }
+        return (start, String(editor.characters[start..<editor.cursor]))
     }
 
     /// The text that replaces the word: the candidate and a space.
