@@ -63,7 +63,7 @@ struct DirectSocketWriterTests {
             return
         }
         hub.unregister(id)
-        _ = try await channel.finish()
+        _ = try channel.finish()
     }
 
     @Test("a channel that does not take its frames is cut off past the queue limit")
@@ -81,7 +81,7 @@ struct DirectSocketWriterTests {
         hub.publish([.messageCreated(Self.message(8))])
         #expect(cutOff.isSet)
         #expect(hub.connectionCount == 0)
-        _ = try? await channel.finish()
+        _ = try? channel.finish()
     }
 }
 

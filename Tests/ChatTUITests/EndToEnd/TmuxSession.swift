@@ -96,6 +96,19 @@ struct TmuxSession {
         throw ChildProcess.Failure(description: "timed out waiting for \(what); the screen was:\n\(screen)")
     }
 
+    /// Runs `body` with a new session, and ends the session afterwards, whether `body` returned or threw.
+    static func with<T>(_ body: (TmuxSession) async throws -> T) async throws -> T {
+        let session = TmuxSession()
+        do {
+            let result = try await body(session)
+            await session.kill()
+            return result
+        } catch {
+            await session.kill()
+            throw error
+        }
+    }
+
     func kill() async {
         _ = try? await self.tmux(["kill-server"])
     }
