@@ -44,10 +44,10 @@ extension SyncMachine {
         self.state.departures.append(Departure(group: timeline.group, reason: reason))
         let why: String =
             switch reason {
-            case .left: "You left \(timeline.group.name)."
-            case .kicked: "You were removed from \(timeline.group.name)."
-            case .banned: "You were banned from \(timeline.group.name)."
-            case .groupDeleted: "\(timeline.group.name) was deleted."
+            case .left: "You left \"\(timeline.group.name)\"."
+            case .kicked: "You were removed from \"\(timeline.group.name)\" by its admins."
+            case .banned: "You were banned from \"\(timeline.group.name)\" by its admins."
+            case .groupDeleted: "\"\(timeline.group.name)\" was deleted by its owner."
             }
         self.state.notice = why
         for index in self.state.outbox.indices where self.state.outbox[index].groupId == groupID {

@@ -32,8 +32,8 @@ package enum SQLiteBackup {
         // A connection of its own, outside any transaction (VACUUM cannot run in one), waiting out the server's commits.
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
-            _ = try await connection.query("PRAGMA busy_timeout = 10000")
-            _ = try await connection.query("VACUUM INTO ?", [.text(partial)])
+            try await connection.execute("PRAGMA busy_timeout = 10000")
+            try await connection.execute("VACUUM INTO ?", [.text(partial)])
             try await connection.close()
         } catch {
             try? await connection.close()
@@ -67,7 +67,7 @@ package enum SQLiteBackup {
         if FileManager.default.fileExists(atPath: path) {
             // Checkpointed first, so that the kept copy is whole without its -wal.
             let store = try await AdminDatabase.openSQLite(path, logger: logger)
-            _ = try? await store.write { transaction in try await transaction.connection.query("PRAGMA wal_checkpoint(TRUNCATE)") }
+            _ = try? await store.write { transaction in try await transaction.connection.rows("PRAGMA wal_checkpoint(TRUNCATE)") }
             await store.close()
             let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
             let previous = "\(path).replaced-\(stamp)"
@@ -84,7 +84,7 @@ package enum SQLiteBackup {
     static func verify(_ file: String, logger: Logger) async throws -> Summary {
         let connection = try await SQLiteConnection.open(storage: .file(path: file), logger: logger)
         do {
-            _ = try await connection.query("PRAGMA query_only = ON")
+            try await connection.execute("PRAGMA query_only = ON")
             let check = try await connection.query("PRAGMA integrity_check").map { $0.column("integrity_check")?.string ?? "" }
             guard check == ["ok"] else {
                 throw ConfigurationError("\(file) is damaged (integrity_check: \(check.prefix(3).joined(separator: "; ")))")

@@ -77,17 +77,44 @@ final class EffectRunner: Sendable {
                     self.post(.failed("Asked to join: the group's owner or an admin must approve."))
                 }
             }
-        case .createInvite(let groupID, let name, let hours, let uses):
+        case .createInvite(let groupID, let name, let hours, let uses, let approval):
             await self.call("Could not create an invite") { api throws(APIError) in
-                let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses)
+                let invite = try await api.createInvite(groupID: groupID, expiresInHours: hours, uses: uses, requireApproval: approval ? true : nil)
                 self.post(.inviteReady(InvitePanel(groupName: name, invite: invite)))
             }
         case .loadMembers(let groupID, let name):
             do throws(APIError) {
                 guard let engine else { return }
-                self.post(.members(groupName: name, members: try await engine.loadMembers(groupID)))
+                _ = try await engine.loadMembers(groupID)
+                _ = try await engine.loadPresence(groupID)
+                self.post(.members(groupId: groupID, groupName: name))
             } catch {
                 self.post(.failed("Could not load the members: \(error.description)"))
+            }
+        case .moderate(let action, let group):
+            guard let api = self.api.withLock({ $0 }) else { return }
+            do {
+                self.post(.done(try await action.perform(in: group, with: api).message))
+            } catch {
+                self.post(.failed("\(error)"))
+            }
+        case .search(let query):
+            await self.call("Could not search") { api throws(APIError) in
+                let page = try await api.search(query)
+                self.post(.searched(SearchPanel(query: query, hits: page.hits, more: page.nextCursor != nil)))
+            }
+        case .loadRequests(let groupID, let name):
+            await self.call("Could not load the join requests") { api throws(APIError) in
+                let requests = try await api.joinRequests(groupID: groupID)
+                self.post(.requests(RequestsPanel(groupId: groupID, groupName: name, requests: requests)))
+            }
+        case .decide(let groupID, let name, let requestID, let approve):
+            await self.call("Could not \(approve ? "approve" : "deny") the request") { api throws(APIError) in
+                let request =
+                    try await approve ? api.approve(groupID: groupID, requestID: requestID) : api.deny(groupID: groupID, requestID: requestID)
+                let left = try await api.joinRequests(groupID: groupID)
+                self.post(.done("\(approve ? "Approved" : "Denied") \(request.user.displayName)'s request to join \(name)."))
+                if !left.isEmpty { self.post(.requests(RequestsPanel(groupId: groupID, groupName: name, requests: left))) }
             }
         case .signInAsGuest(let name):
             await self.signIn { () async throws(APIError) in try await APIClient(baseURL: self.server).guest(displayName: name) }

@@ -18,7 +18,9 @@ public struct ChatTUICommand: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, RegisterCommand.self, LogoutCommand.self, WhoAmICommand.self, GroupsCommand.self,
             CreateCommand.self, InviteCommand.self, InvitesCommand.self, JoinCommand.self, MembersCommand.self,
-            SendCommand.self, HistoryCommand.self, WatchCommand.self, QRCommand.self, UICommand.self,
+            SendCommand.self, HistoryCommand.self, WatchCommand.self, QRCommand.self, UICommand.self, LeaveCommand.self,
+            KickCommand.self, BanCommand.self, UnbanCommand.self, OpCommand.self, DeopCommand.self, TransferCommand.self,
+            RenameCommand.self, RequestsCommand.self, SearchCommand.self,
         ],
         defaultSubcommand: UICommand.self
     )

@@ -6,6 +6,8 @@ import Foundation
 extension AppModel {
     mutating func chatKey(_ key: Key) -> [AppEffect] {
         if case .confirmDelete = self.overlay { return self.confirmDeleteKey(key) }
+        if case .requests(let panel) = self.overlay { return self.requestsKey(key, panel) }
+        if case .search(let panel) = self.overlay { return self.searchKey(key, panel) }
         if self.overlay != nil {
             switch key {
             case .escape, .enter, .character("q"): self.overlay = nil

@@ -22,7 +22,7 @@ extension AppModel {
             self.reconnectAt = nil
         }
         effects += self.checkMentions()
-        return effects + self.keepSelection()
+        return effects + self.keepSelection() + self.continueJump()
     }
 
     /// Whether the UI loop should send ticks (a countdown is on screen).
@@ -82,7 +82,11 @@ extension AppModel {
         self.selected = groupID
         self.mentioned.remove(groupID)
         self.completion = nil
-        return [.focus(groupId: groupID)]
+        self.newAfter = nil
+        if let timeline = self.sync.groups[groupID], max(timeline.group.lastSeq, timeline.newestSeq ?? 0) > timeline.readSeq {
+            self.newAfter = (groupID, timeline.readSeq)
+        }
+        return [.focus(groupId: self.scroll[groupID] == nil ? groupID : nil)]
     }
 
     // MARK: Scrolling
@@ -94,7 +98,14 @@ extension AppModel {
 
     /// The message pane's lines for a group, as drawn.
     func messageLines(for timeline: GroupTimeline, width: Int) -> [StyledLine] {
-        MessageLines.build(timeline: timeline, pending: self.sync.pending(in: timeline.id), me: self.sync.me, width: width, settings: self.settings)
+        MessageLines.build(
+            timeline: timeline,
+            pending: self.sync.pending(in: timeline.id),
+            me: self.sync.me,
+            width: width,
+            settings: self.settings,
+            newAfter: self.newAfter?.groupId == timeline.id ? self.newAfter?.seq : nil
+        )
     }
 
     /// Scrolls by pages of the message pane and by `lines`; reaching the oldest loaded line asks for older history.

@@ -3,7 +3,27 @@ import Foundation
 
 extension AppModel {
     /// Applies one message and returns the effects to run. Pure: no I/O, no clock.
+    ///
+    /// The engine marks a group read while it is focused, so the focus follows what is seen: the group on screen
+    /// while its newest message shows, none while it is scrolled back.
     public mutating func update(_ message: AppMessage) -> [AppEffect] {
+        var effects = self.apply(message)
+        for case .focus(let groupID) in effects { self.groupInViewSent = groupID }
+        let inView = self.groupInView
+        if inView != self.groupInViewSent {
+            self.groupInViewSent = inView
+            effects.append(.focus(groupId: inView))
+        }
+        return effects
+    }
+
+    /// The group whose newest message is on screen, if any.
+    var groupInView: String? {
+        guard case .chat = self.screen, let selected = self.selected, self.scroll[selected] == nil else { return nil }
+        return selected
+    }
+
+    private mutating func apply(_ message: AppMessage) -> [AppEffect] {
         switch message {
         case .resize(let width, let height):
             self.width = width
@@ -31,8 +51,28 @@ extension AppModel {
         case .inviteReady(let panel):
             self.overlay = .invite(panel)
             return []
-        case .members(let name, let members):
-            self.overlay = .members(groupName: name, members: members)
+        case .members(let groupID, let name):
+            self.overlay = .members(groupId: groupID, groupName: name)
+            return []
+        case .requests(let panel):
+            guard !panel.requests.isEmpty else {
+                self.overlay = nil
+                self.status = Status(text: "No join requests wait in \(panel.groupName).", isError: false)
+                return []
+            }
+            self.overlay = .requests(panel)
+            return []
+        case .searched(let panel):
+            guard !panel.hits.isEmpty else {
+                self.overlay = nil
+                self.status = Status(text: "Nothing matches \(panel.query).", isError: false)
+                return []
+            }
+            self.overlay = .search(panel)
+            return []
+        case .done(let text):
+            if case .busy = self.overlay { self.overlay = nil }
+            self.status = Status(text: text, isError: false)
             return []
         case .joined(let group, let verb):
             if case .busy = self.overlay { self.overlay = nil }
@@ -101,14 +141,16 @@ extension AppModel {
             return [.join(argument)]
         case "/invite":
             guard let timeline = self.selectedTimeline else { return self.usage("/invite needs a group: /create NAME first") }
-            let numbers = argument.split(separator: " ").map(String.init)
+            let words = argument.split(separator: " ").map(String.init)
+            let approval = words.contains("--approval")
+            let numbers = words.filter { $0 != "--approval" }
             let hours = numbers.first.map { Double($0) }
             let uses = numbers.count > 1 ? Int(numbers[1]) : nil
             guard numbers.count <= 2, hours != .some(nil), numbers.count < 2 || uses != nil else {
-                return self.usage("/invite [HOURS] [USES], e.g. /invite 48 5")
+                return self.usage("/invite [HOURS] [USES] [--approval], e.g. /invite 48 5")
             }
             self.overlay = .busy("Creating an invite to \(timeline.group.name)…")
-            return [.createInvite(groupId: timeline.id, groupName: timeline.group.name, hours: hours ?? nil, uses: uses)]
+            return [.createInvite(groupId: timeline.id, groupName: timeline.group.name, hours: hours ?? nil, uses: uses, approval: approval)]
         case "/members":
             guard let timeline = self.selectedTimeline else { return self.usage("/members needs a group") }
             self.overlay = .busy("Loading the members of \(timeline.group.name)…")
@@ -122,10 +164,12 @@ extension AppModel {
             guard let number = Int(argument), number >= 1, let selected = self.selected else { return self.usage("/move N (N ≥ 1)") }
             self.numbers.move(selected, to: number)
             return [.save(self.savedState)]
+        case "/search":
+            return self.searchCommand(argument)
         case "/set":
             return self.set(argument)
         default:
-            if let effects = self.messageCommand(name, argument) { return effects }
+            if let effects = self.messageCommand(name, argument) ?? self.moderationCommand(name, argument) { return effects }
             self.status = Status(text: "Unknown command \(name): /help lists them", isError: true)
         }
         return []

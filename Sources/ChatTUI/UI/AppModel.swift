@@ -14,7 +14,12 @@ public struct AppModel: Sendable {
     public enum Overlay: Sendable, Hashable {
         case help
         case invite(InvitePanel)
-        case members(groupName: String, members: [Member])
+        /// The members of a group, with role and presence, drawn from the sync state (so it updates live).
+        case members(groupId: String, groupName: String)
+        /// Join requests waiting in a group; Up/Down select, a approves, d denies.
+        case requests(RequestsPanel)
+        /// `/search` results: Up/Down select, Enter jumps to the message.
+        case search(SearchPanel)
         /// Waiting for an answer, such as a new invite.
         case busy(String)
         /// `/delete` asks first: y deletes, anything else keeps the message.
@@ -56,6 +61,12 @@ public struct AppModel: Sendable {
     public var mentionChecked: [String: Int64] = [:]
     /// Groups that received a mention of the user since they were last shown.
     public var mentioned: Set<String> = []
+    /// Where the `── new ──` line goes in the group on screen: after the `seq` read when it was opened.
+    public var newAfter: (groupId: String, seq: Int64)?
+    /// A search hit being jumped to: its group and `seq`, until that message is loaded and selected.
+    public var jump: (groupId: String, seq: Int64)?
+    /// The group last reported to the engine as looked at (its newest message on screen), to mark it read.
+    public var groupInViewSent: String?
     /// The time, from the UI loop's ticks.
     public var now: Date?
     /// When the next reconnection attempt starts, while waiting for it.
@@ -122,6 +133,20 @@ public struct UISettings: Sendable, Hashable {
 }
 
 /// What the invite panel shows.
+/// The `/requests` panel: a group's pending join requests, one of them selected.
+public struct RequestsPanel: Sendable, Hashable {
+    public var groupId: String
+    public var groupName: String
+    public var requests: [JoinRequest]
+    public var selected = 0
+
+    public init(groupId: String, groupName: String, requests: [JoinRequest]) {
+        self.groupId = groupId
+        self.groupName = groupName
+        self.requests = requests
+    }
+}
+
 public struct InvitePanel: Sendable, Hashable {
     public var groupName: String
     public var invite: Invite
@@ -181,9 +206,14 @@ public enum AppMessage: Sendable {
     case signedIn(Session)
     case loginFailed(String)
     case inviteReady(InvitePanel)
-    case members(groupName: String, members: [Member])
+    /// The group's members (and their presence) are loaded: show them.
+    case members(groupId: String, groupName: String)
+    case requests(RequestsPanel)
+    case searched(SearchPanel)
     case joined(Group, verb: String)
     case failed(String)
+    /// Something asked for is done: say so.
+    case done(String)
     /// The time, about once a second and before each batch of input.
     case tick(Date)
     /// The text came back from `$EDITOR`.
@@ -203,9 +233,16 @@ public enum AppEffect: Sendable, Hashable {
     case loadOlder(groupId: String)
     case typing(groupId: String)
     case createGroup(name: String)
-    case createInvite(groupId: String, groupName: String, hours: Double?, uses: Int?)
+    case createInvite(groupId: String, groupName: String, hours: Double?, uses: Int?, approval: Bool)
     case join(String)
     case loadMembers(groupId: String, groupName: String)
+    /// `/kick`, `/ban`, `/leave`…: carried out in `group`.
+    case moderate(Moderation, group: Group)
+    case loadRequests(groupId: String, groupName: String)
+    /// Search the user's groups on the server; the hits come back as ``AppMessage/searched(_:)``.
+    case search(query: String)
+    /// Approve or deny a join request, then show the requests left.
+    case decide(groupId: String, groupName: String, requestId: String, approve: Bool)
     case signInAsGuest(name: String?)
     case logIn(email: String, password: String)
     case register(email: String, name: String, password: String)

@@ -85,7 +85,8 @@ public enum MessageLines {
         pending: [OutgoingMessage],
         me: User?,
         width: Int,
-        settings: UISettings = UISettings()
+        settings: UISettings = UISettings(),
+        newAfter: Int64? = nil
     ) -> [StyledLine] {
         guard width > 8 else { return [] }
         var lines: [StyledLine] = []
@@ -101,7 +102,12 @@ public enum MessageLines {
         }
         var lastDay: String?
         let clock = LocalTime.Clock(format: settings.timestampFormat)
+        var markerDue = newAfter
         for message in timeline.messages {
+            if let after = markerDue, message.seq > after {
+                lines.append(StyledLine("── new " + String(repeating: "─", count: max(0, width - 7)), style: CellStyle(foreground: .red), key: "new"))
+                markerDue = nil
+            }
             let day = LocalTime.day(message.createdAt)
             if day != lastDay {
                 if lastDay != nil || timeline.hasOlder == false { lines.append(StyledLine("── \(day) ──", style: .dim, key: "day:\(day)")) }

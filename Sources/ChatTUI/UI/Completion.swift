@@ -10,7 +10,8 @@ public struct Completion: Sendable, Hashable {
 
     /// The commands Tab offers.
     public static let commands = [
-        "/buffer", "/create", "/delete", "/edit", "/help", "/invite", "/join", "/members", "/move", "/quit", "/react", "/reply", "/set",
+        "/ban", "/buffer", "/create", "/delete", "/deop", "/edit", "/help", "/invite", "/join", "/kick", "/leave", "/members", "/move", "/op",
+        "/quit", "/react", "/rename", "/reply", "/requests", "/search", "/set", "/transfer", "/unban",
     ]
 
     /// A completion of the word that ends at the cursor, or nil when nothing matches.

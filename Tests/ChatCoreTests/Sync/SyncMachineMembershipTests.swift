@@ -19,8 +19,8 @@ struct SyncMachineMembershipTests {
         #expect(machine.state.focused == nil)
         #expect(machine.state.departures.map(\.reason) == [.kicked])
         #expect(machine.state.departures.first?.group.name == "G")
-        #expect(machine.state.notice == "You were removed from G.")
-        #expect(machine.state.outbox.map(\.status) == [.failed("You were removed from G.")])
+        #expect(machine.state.notice == "You were removed from \"G\" by its admins.")
+        #expect(machine.state.outbox.map(\.status) == [.failed("You were removed from \"G\" by its admins.")])
         // Later events of the gone group change nothing.
         #expect(machine.handle(.server(.memberRemoved(.init(groupId: "g", userId: "bob", reason: .left, rev: 5)), at: Fixture.t0)).isEmpty)
         _ = machine.handle(.server(.memberRemoved(.init(groupId: "h", userId: "", reason: .groupDeleted, rev: 0)), at: Fixture.t0))

@@ -85,7 +85,7 @@ struct GroupCommitTests {
         _ = try await repository.appendMessage(draft("first"))
         // RAISE(ROLLBACK) ends the whole transaction from inside the insert, as SQLite does on a full disk.
         try await store.write { transaction in
-            _ = try await transaction.connection.query(
+            try await transaction.connection.execute(
                 "CREATE TEMP TRIGGER lose_transaction BEFORE INSERT ON messages WHEN NEW.text = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END"
             )
         }

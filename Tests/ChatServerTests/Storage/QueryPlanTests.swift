@@ -94,22 +94,22 @@ struct QueryPlanTests {
             // A reaction of more than 32 bytes.
             "INSERT INTO reactions (group_id, seq, emoji, user_id, rev) VALUES ('g', 1, '\(String(repeating: "x", count: 33))', 'u', 1)",
         ] {
-            await #expect(throws: SQLiteError.self, "\(statement)") {
+            await #expect(throws: NativeSQLiteError.self, "\(statement)") {
                 try await store.write { transaction in
-                    for part in statement.split(separator: ";") { _ = try await transaction.connection.query(String(part)) }
+                    for part in statement.split(separator: ";") { try await transaction.connection.execute(String(part)) }
                 }
             }
         }
         _ = try await repository.deleteMessage(MessageDeletion(groupID: "g", messageID: "m1", userID: "u", at: now))
-        await #expect(throws: SQLiteError.self, "no reaction on a tombstone") {
+        await #expect(throws: NativeSQLiteError.self, "no reaction on a tombstone") {
             try await store.write { transaction in
-                _ = try await transaction.connection.query("INSERT INTO reactions (group_id, seq, emoji, user_id, rev) VALUES ('g', 1, 'x', 'u', 3)")
+                try await transaction.connection.execute("INSERT INTO reactions (group_id, seq, emoji, user_id, rev) VALUES ('g', 1, 'x', 'u', 3)")
             }
         }
-        await #expect(throws: SQLiteError.self) {
+        await #expect(throws: NativeSQLiteError.self) {
             try await store.write { transaction in
-                _ = try await transaction.connection.query("UPDATE invites SET uses = max_uses + 1")
-                _ = try await transaction.connection.query(
+                try await transaction.connection.execute("UPDATE invites SET uses = max_uses + 1")
+                try await transaction.connection.execute(
                     "INSERT INTO invites (id, group_id, token_hash, created_by, created_at, expires_at, max_uses, uses) VALUES ('i', 'g', zeroblob(32), 'u', 1, 2, 1, 2)"
                 )
             }

@@ -47,6 +47,7 @@ enum UIFixture {
         model.selected = "g"
         model.numbers = GroupNumbers(order: ["g", "h"])
         model.mentionChecked = ["g": messages.last?.seq ?? 0, "h": 0]
+        model.groupInViewSent = "g"
         return model
     }
 }

@@ -61,9 +61,9 @@ extension SQLiteChatRepository {
                     [.text(User.deletedName), .date(date), .text(userID)]
                 ).first
             else { throw ChatError.invalidToken }
-            _ = try await connection.query("DELETE FROM presence WHERE user_id = ?", [.text(userID)])
-            _ = try await connection.query("DELETE FROM join_requests WHERE user_id = ? AND status = 'pending'", [.text(userID)])
-            _ = try await connection.query(
+            try await connection.execute("DELETE FROM presence WHERE user_id = ?", [.text(userID)])
+            try await connection.execute("DELETE FROM join_requests WHERE user_id = ? AND status = 'pending'", [.text(userID)])
+            try await connection.execute(
                 "UPDATE invites SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL",
                 [.date(date), .text(userID)]
             )
@@ -94,8 +94,8 @@ extension SQLiteChatRepository {
             for seq in seqs {
                 let rev = try await SQLiteSQL.takeRev(groupID, on: connection)
                 let key: [SQLiteData] = [.text(groupID), .integer(Int(seq))]
-                _ = try await connection.query("DELETE FROM reactions WHERE group_id = ? AND seq = ?", key)
-                _ = try await connection.query(
+                try await connection.execute("DELETE FROM reactions WHERE group_id = ? AND seq = ?", key)
+                try await connection.execute(
                     "UPDATE messages SET text = '', deleted_at = ?, rev = ? WHERE group_id = ? AND seq = ?",
                     [.date(date), .integer(Int(rev))] + key
                 )

@@ -93,7 +93,7 @@ extension SQLiteChatRepository: AdminRepository {
         }
     }
 
-    private static func adminUser(_ row: SQLiteRow) throws -> AdminUser {
+    private static func adminUser(_ row: SQLiteRecord) throws -> AdminUser {
         AdminUser(
             id: try row.text("id"),
             displayName: try row.text("display_name"),
@@ -107,7 +107,7 @@ extension SQLiteChatRepository: AdminRepository {
         )
     }
 
-    private static func adminGroup(_ row: SQLiteRow) throws -> AdminGroup {
+    private static func adminGroup(_ row: SQLiteRecord) throws -> AdminGroup {
         AdminGroup(
             id: try row.text("id"),
             name: try row.text("name"),

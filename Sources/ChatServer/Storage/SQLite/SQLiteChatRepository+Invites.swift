@@ -13,7 +13,7 @@ extension SQLiteChatRepository {
                 ).first
             else { throw ChatError.groupNotFound }
             try ModerationRules.createInvite(role: try row.role("role"), policy: InvitePolicy(rawValue: try row.text("invite_policy")) ?? .members)
-            _ = try await connection.query(
+            try await connection.execute(
                 """
                 INSERT INTO invites (id, group_id, token_hash, created_by, created_at, expires_at, max_uses, uses, require_approval)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
@@ -144,11 +144,11 @@ extension SQLiteChatRepository {
                     invite: inviteRef
                 )
                 // A request left pending by an invite that has since expired gives way to the new one.
-                _ = try await connection.query(
+                try await connection.execute(
                     "DELETE FROM join_requests WHERE group_id = ? AND user_id = ? AND status = 'pending'",
                     [.text(groupID), .text(userID)]
                 )
-                _ = try await connection.query(
+                try await connection.execute(
                     "INSERT INTO join_requests (id, group_id, user_id, invite_id, status, created_at) VALUES (?, ?, ?, ?, 'pending', ?)",
                     [.text(request.id), .text(groupID), .text(userID), .text(inviteRef.id), .date(date)]
                 )
@@ -176,8 +176,8 @@ extension SQLiteSQL {
     {
         let connection = transaction.connection
         let rev = try await self.takeRev(groupID, on: connection)
-        _ = try await connection.query("DELETE FROM member_removals WHERE group_id = ? AND user_id = ?", [.text(groupID), .text(user.id)])
-        _ = try await connection.query(
+        try await connection.execute("DELETE FROM member_removals WHERE group_id = ? AND user_id = ?", [.text(groupID), .text(user.id)])
+        try await connection.execute(
             "INSERT INTO memberships (group_id, user_id, role, joined_at, rev, invite_id, invited_by) VALUES (?, ?, 'member', ?, ?, ?, ?)",
             [.text(groupID), .text(user.id), .date(date), .integer(Int(rev)), .text(invite.id), .text(invite.createdBy.id)]
         )
@@ -185,7 +185,7 @@ extension SQLiteSQL {
     }
 
     /// The ids of the group's owner and admins.
-    static func managers(of groupID: String, on connection: SQLiteConnection) async throws -> [String] {
+    static func managers(of groupID: String, on connection: any SQLiteQuerying) async throws -> [String] {
         try await connection.rows("SELECT user_id FROM memberships WHERE group_id = ? AND role IN ('owner', 'admin')", [.text(groupID)])
             .map { try $0.text("user_id") }
     }
@@ -195,7 +195,7 @@ extension SQLiteSQL {
         FROM join_requests r JOIN users u ON u.id = r.user_id JOIN invites i ON i.id = r.invite_id JOIN users c ON c.id = i.created_by
         """
 
-    static func joinRequest(_ row: SQLiteRow) throws -> JoinRequest {
+    static func joinRequest(_ row: SQLiteRecord) throws -> JoinRequest {
         JoinRequest(
             id: try row.text("id"),
             groupId: try row.text("group_id"),
@@ -210,7 +210,7 @@ extension SQLiteSQL {
     }
 
     /// The user's pending request to join, while its invite is still usable.
-    static func pendingRequest(of userID: String, in groupID: String, at date: Date, on connection: SQLiteConnection) async throws -> JoinRequest? {
+    static func pendingRequest(of userID: String, in groupID: String, at date: Date, on connection: any SQLiteQuerying) async throws -> JoinRequest? {
         try await connection.rows(
             "\(joinRequestSelect) WHERE r.group_id = ? AND r.user_id = ? AND r.status = 'pending' AND i.revoked_at IS NULL AND i.expires_at > ?",
             [.text(groupID), .text(userID), .date(date)]

@@ -10,7 +10,7 @@ extension SQLiteChatRepository {
             let change = try MessageLifecycle.edit(current, by: edit.editorID, text: edit.text, at: edit.at)
             guard change.changed else { return change }
             let rev = try await SQLiteSQL.takeRev(edit.groupID, on: connection)
-            _ = try await connection.query(
+            try await connection.execute(
                 "UPDATE messages SET text = ?, edited_at = ?, rev = ? WHERE group_id = ? AND seq = ?",
                 [.text(edit.text), .date(edit.at), .integer(Int(rev)), .text(edit.groupID), .integer(Int(current.seq))]
             )
@@ -26,8 +26,8 @@ extension SQLiteChatRepository {
             guard change.changed else { return change }
             let rev = try await SQLiteSQL.takeRev(deletion.groupID, on: connection)
             let key: [SQLiteData] = [.text(deletion.groupID), .integer(Int(current.seq))]
-            _ = try await connection.query("DELETE FROM reactions WHERE group_id = ? AND seq = ?", key)
-            _ = try await connection.query(
+            try await connection.execute("DELETE FROM reactions WHERE group_id = ? AND seq = ?", key)
+            try await connection.execute(
                 "UPDATE messages SET text = '', deleted_at = ?, rev = ? WHERE group_id = ? AND seq = ?",
                 [.date(deletion.at), .integer(Int(rev))] + key
             )
@@ -43,17 +43,17 @@ extension SQLiteChatRepository {
             let rev = try await SQLiteSQL.takeRev(reaction.groupID, on: connection)
             let key: [SQLiteData] = [.text(reaction.groupID), .integer(Int(current.seq))]
             if reaction.present {
-                _ = try await connection.query(
+                try await connection.execute(
                     "INSERT INTO reactions (group_id, seq, emoji, user_id, rev) VALUES (?, ?, ?, ?, ?)",
                     key + [.text(reaction.emoji), .text(reaction.userID), .integer(Int(rev))]
                 )
             } else {
-                _ = try await connection.query(
+                try await connection.execute(
                     "DELETE FROM reactions WHERE group_id = ? AND seq = ? AND emoji = ? AND user_id = ?",
                     key + [.text(reaction.emoji), .text(reaction.userID)]
                 )
             }
-            _ = try await connection.query("UPDATE messages SET rev = ? WHERE group_id = ? AND seq = ?", [.integer(Int(rev))] + key)
+            try await connection.execute("UPDATE messages SET rev = ? WHERE group_id = ? AND seq = ?", [.integer(Int(rev))] + key)
             var message = current
             message.rev = rev
             message = try await SQLiteSQL.withReactions([message], of: [message.seq], on: connection)[0]
@@ -77,7 +77,7 @@ extension SQLiteChatRepository {
             let lastSeq = Int64(try row.int("last_seq"))
             guard seq <= lastSeq else { throw ChatError.seqOutOfRange(lastSeq) }
             guard seq > Int64(try row.int("read_seq")) else { return nil }
-            _ = try await connection.query(
+            try await connection.execute(
                 "UPDATE memberships SET read_seq = ? WHERE group_id = ? AND user_id = ?",
                 [.integer(Int(seq)), .text(groupID), .text(userID)]
             )
@@ -130,7 +130,7 @@ extension SQLiteChatRepository {
         _ messageID: String,
         in groupID: String,
         for userID: String,
-        on connection: SQLiteConnection
+        on connection: any SQLiteQuerying
     ) async throws -> (GroupRole, Message) {
         guard let role = try await SQLiteSQL.role(of: userID, in: groupID, on: connection) else { throw ChatError.groupNotFound }
         guard let message = try await SQLiteSQL.message(id: messageID, in: groupID, on: connection) else { throw ChatError.messageNotFound }

@@ -36,13 +36,13 @@ extension SQLiteChatRepository {
                     .optionalText(draft.clientID), .date(draft.createdAt),
                 ]
                 if let replyTo { binds += [.text(replyTo.id), .integer(Int(replyTo.seq))] }
-                _ = try await connection.query(replyTo == nil ? Self.insertMessage : Self.insertReply, binds)
+                try await connection.execute(replyTo == nil ? Self.insertMessage : Self.insertReply, binds)
             } catch {
                 // Give the seq and rev back, so that both stay gapless (no write of the batch ran in between);
                 // unless SQLite rolled the transaction back itself, when the undo would commit on its own.
-                guard await transaction.isActive() else { throw SQLiteWriteQueue.BatchPoisoned(cause: error) }
+                guard transaction.isActive else { throw SQLiteWriteQueue.BatchPoisoned(cause: error) }
                 do {
-                    _ = try await connection.query(
+                    try await connection.execute(
                         "UPDATE groups SET last_seq = last_seq - 1, last_rev = last_rev - 1 WHERE id = ?",
                         [.text(draft.groupID)]
                     )
@@ -89,7 +89,7 @@ extension SQLiteChatRepository {
         """
 
     /// The message a draft answers: one of the same group, or `invalid_reply_to`.
-    private static func replyTarget(_ draft: MessageDraft, on connection: SQLiteConnection) async throws -> MessageRef? {
+    private static func replyTarget(_ draft: MessageDraft, on connection: any SQLiteQuerying) async throws -> MessageRef? {
         guard let replyID = draft.replyTo else { return nil }
         guard
             let row = try await connection.rows(

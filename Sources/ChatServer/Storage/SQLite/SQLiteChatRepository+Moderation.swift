@@ -66,7 +66,7 @@ private struct SQLiteModeration {
     let date: Date
     let transaction: SQLiteTransaction
 
-    var connection: SQLiteConnection { self.transaction.connection }
+    var connection: NativeSQLiteConnection { self.transaction.connection }
 
     func leave() async throws -> ModerationOutcome {
         if try ModerationRules.leave(role: self.actor, memberCount: try await self.memberCount()) { return try await self.deleteGroup() }
@@ -105,7 +105,7 @@ private struct SQLiteModeration {
         guard try await SQLiteSQL.user(id: userID, on: self.connection) != nil else { throw ChatError.userNotFound }
         let target = try await SQLiteSQL.role(of: userID, in: self.groupID, on: self.connection)
         try ModerationRules.remove(by: self.actor, target: target, targetIsActor: false)
-        _ = try await self.connection.query(
+        try await self.connection.execute(
             """
             INSERT INTO bans (group_id, user_id, reason, banned_by, created_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (group_id, user_id) DO UPDATE SET reason = excluded.reason, banned_by = excluded.banned_by, created_at = excluded.created_at
@@ -161,7 +161,7 @@ private struct SQLiteModeration {
         let rev = try await SQLiteSQL.takeRev(self.groupID, on: self.connection)
         group = changed
         group.rev = rev
-        _ = try await self.connection.query(
+        try await self.connection.execute(
             "UPDATE groups SET name = ?, invite_policy = ?, retention_days = ?, settings_rev = ? WHERE id = ?",
             [
                 .text(group.name), .text(group.invitePolicy.rawValue), group.retentionDays.map(SQLiteData.integer) ?? .null, .integer(Int(rev)),
@@ -193,7 +193,7 @@ private struct SQLiteModeration {
         )
         guard !usable.isEmpty else { throw ChatError.requestExpired }
         request.status = approve ? .approved : .denied
-        _ = try await self.connection.query(
+        try await self.connection.execute(
             "UPDATE join_requests SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?",
             [.text(request.status.rawValue), .date(self.date), .text(self.actorID), .text(requestID)]
         )
@@ -210,8 +210,8 @@ private struct SQLiteModeration {
     /// Ends a membership with a tombstone for the change feed, taking the group's next rev.
     private func remove(_ userID: String, reason: RemovalReason) async throws {
         let rev = try await SQLiteSQL.takeRev(self.groupID, on: self.connection)
-        _ = try await self.connection.query("DELETE FROM memberships WHERE group_id = ? AND user_id = ?", [.text(self.groupID), .text(userID)])
-        _ = try await self.connection.query(
+        try await self.connection.execute("DELETE FROM memberships WHERE group_id = ? AND user_id = ?", [.text(self.groupID), .text(userID)])
+        try await self.connection.execute(
             """
             INSERT INTO member_removals (group_id, user_id, rev, reason, removed_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (group_id, user_id) DO UPDATE SET rev = excluded.rev, reason = excluded.reason, removed_at = excluded.removed_at
@@ -223,7 +223,7 @@ private struct SQLiteModeration {
 
     private func changeRole(of userID: String, to role: GroupRole) async throws {
         let rev = try await SQLiteSQL.takeRev(self.groupID, on: self.connection)
-        _ = try await self.connection.query(
+        try await self.connection.execute(
             "UPDATE memberships SET role = ?, rev = ? WHERE group_id = ? AND user_id = ?",
             [.text(role.rawValue), .integer(Int(rev)), .text(self.groupID), .text(userID)]
         )
@@ -232,7 +232,7 @@ private struct SQLiteModeration {
 
     /// Erases the group and everything in it; every member hears of it.
     private func deleteGroup() async throws -> ModerationOutcome {
-        _ = try await self.connection.query("DELETE FROM groups WHERE id = ?", [.text(self.groupID)])
+        try await self.connection.execute("DELETE FROM groups WHERE id = ?", [.text(self.groupID)])
         self.transaction.emit(.groupDeleted(groupID: self.groupID))
         return .groupDeleted
     }

@@ -7,7 +7,7 @@ extension SQLiteChatRepository {
         try await self.store.write { transaction in
             let connection = transaction.connection
             let before = try await Self.livePresence(of: userID, at: date, on: connection)
-            _ = try await connection.query(
+            try await connection.execute(
                 """
                 INSERT INTO presence (user_id, instance_id, seen_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (user_id, instance_id) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at
@@ -62,7 +62,7 @@ extension SQLiteChatRepository {
     }
 
     /// How many instances hold a live connection of the user.
-    private static func livePresence(of userID: String, at date: Date, on connection: SQLiteConnection) async throws -> Int {
+    private static func livePresence(of userID: String, at date: Date, on connection: any SQLiteQuerying) async throws -> Int {
         try await connection.rows(
             "SELECT count(*) AS live FROM presence WHERE user_id = ? AND expires_at > ?",
             [.text(userID), .date(date)]
@@ -77,7 +77,7 @@ extension SQLiteChatRepository {
         in transaction: SQLiteTransaction
     ) async throws -> PresenceUpdate {
         let connection = transaction.connection
-        _ = try await connection.query("UPDATE users SET last_seen_at = ? WHERE id = ?", [.date(date), .text(userID)])
+        try await connection.execute("UPDATE users SET last_seen_at = ? WHERE id = ?", [.date(date), .text(userID)])
         let groups = try await connection.rows("SELECT group_id FROM memberships WHERE user_id = ?", [.text(userID)]).map { try $0.text("group_id") }
         let update = PresenceUpdate(userID: userID, status: status, lastSeenAt: date, groupIDs: groups)
         transaction.emit(.presence(update))

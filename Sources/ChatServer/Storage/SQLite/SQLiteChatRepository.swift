@@ -11,7 +11,7 @@ struct SQLiteChatRepository: ChatRepository {
     func insertUser(_ user: User, passwordHash: String?) async throws {
         try await self.store.write { transaction in
             do {
-                _ = try await transaction.connection.query(
+                try await transaction.connection.execute(
                     """
                     INSERT INTO users (id, display_name, email, email_key, password_hash, is_guest, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -22,7 +22,7 @@ struct SQLiteChatRepository: ChatRepository {
                         .integer(user.isGuest ? 1 : 0), .date(user.createdAt),
                     ]
                 )
-            } catch let error as SQLiteError where error.reason == .constraintUniqueFailed && error.message.contains("email_key") {
+            } catch let error as NativeSQLiteError where error.isUniqueViolation && error.message.contains("email_key") {
                 throw ChatError.emailTaken
             }
         }
@@ -53,11 +53,11 @@ struct SQLiteChatRepository: ChatRepository {
 
     func createGroup(id: String, name: String, owner: String, at date: Date) async throws -> Group {
         try await self.store.write { transaction in
-            _ = try await transaction.connection.query(
+            try await transaction.connection.execute(
                 "INSERT INTO groups (id, name, created_by, created_at, last_seq, last_activity_at) VALUES (?, ?, ?, ?, 0, ?)",
                 [.text(id), .text(name), .text(owner), .date(date), .date(date)]
             )
-            _ = try await transaction.connection.query(
+            try await transaction.connection.execute(
                 "INSERT INTO memberships (group_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
                 [.text(id), .text(owner), .date(date)]
             )

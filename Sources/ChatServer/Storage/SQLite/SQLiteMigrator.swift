@@ -4,11 +4,11 @@ import SQLiteNIO
 
 /// Applies the named ``Migration``s that a SQLite database has not seen, each in its own transaction.
 struct SQLiteMigrator {
-    let connection: SQLiteConnection
+    let connection: any SQLiteQuerying
     let logger: Logger
 
     func migrate(_ migrations: [Migration]) async throws {
-        _ = try await self.connection.query(
+        try await self.connection.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL) STRICT"
         )
         let applied = Set(try await self.connection.rows("SELECT name FROM schema_migrations").compactMap { $0.column("name")?.string })
@@ -17,19 +17,19 @@ struct SQLiteMigrator {
             throw SQLiteStoreError(message: "the database has migration \(unknown), which this chat-server does not know: is it older than the data?")
         }
         for migration in migrations where !applied.contains(migration.name) {
-            _ = try await self.connection.query("BEGIN IMMEDIATE")
+            try await self.connection.execute("BEGIN IMMEDIATE")
             do {
                 for statement in migration.sqlite {
-                    _ = try await self.connection.query(statement)
+                    try await self.connection.execute(statement)
                 }
-                _ = try await self.connection.query(
+                try await self.connection.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     [.text(migration.name), .integer(Int(Date().timeIntervalSince1970 * 1000))]
                 )
-                _ = try await self.connection.query("COMMIT")
+                try await self.connection.execute("COMMIT")
                 self.logger.info("Applied migration", metadata: ["migration": "\(migration.name)"])
             } catch {
-                _ = try? await self.connection.query("ROLLBACK")
+                try? await self.connection.execute("ROLLBACK")
                 throw error
             }
         }

@@ -37,7 +37,7 @@ enum SQLiteSQL {
         \(messageSelect) WHERE m.group_id = ? AND m.rev > ? AND m.rev <> m.created_rev ORDER BY m.rev ASC LIMIT ?
         """
 
-    static func user(_ row: SQLiteRow) throws -> User {
+    static func user(_ row: SQLiteRecord) throws -> User {
         User(
             id: try row.text("id"),
             displayName: try row.text("display_name"),
@@ -47,11 +47,11 @@ enum SQLiteSQL {
         )
     }
 
-    static func user(id: String, on connection: SQLiteConnection) async throws -> User? {
+    static func user(id: String, on connection: any SQLiteQuerying) async throws -> User? {
         try await connection.rows("SELECT \(userColumns) FROM users WHERE id = ? AND deleted_at IS NULL", [.text(id)]).first.map(user)
     }
 
-    static func group(_ row: SQLiteRow) throws -> Group {
+    static func group(_ row: SQLiteRecord) throws -> Group {
         Group(
             id: try row.text("id"),
             name: try row.text("name"),
@@ -67,24 +67,24 @@ enum SQLiteSQL {
         )
     }
 
-    static func group(id: String, as userID: String, on connection: SQLiteConnection) async throws -> Group? {
+    static func group(id: String, as userID: String, on connection: any SQLiteQuerying) async throws -> Group? {
         try await connection.rows("\(groupSelect) AND g.id = ?", [.text(userID), .text(id)]).first.map(group)
     }
 
     /// Takes the group's next rev.
-    static func takeRev(_ groupID: String, on connection: SQLiteConnection) async throws -> Int64 {
+    static func takeRev(_ groupID: String, on connection: any SQLiteQuerying) async throws -> Int64 {
         guard let row = try await connection.rows("UPDATE groups SET last_rev = last_rev + 1 WHERE id = ? RETURNING last_rev", [.text(groupID)]).first
         else { throw ChatError.groupNotFound }
         return Int64(try row.int("last_rev"))
     }
 
-    static func role(of userID: String, in groupID: String, on connection: SQLiteConnection) async throws -> GroupRole? {
+    static func role(of userID: String, in groupID: String, on connection: any SQLiteQuerying) async throws -> GroupRole? {
         try await connection.rows("SELECT role FROM memberships WHERE group_id = ? AND user_id = ?", [.text(groupID), .text(userID)])
             .first?.role("role")
     }
 
     /// The message without its reactions (see ``withReactions(_:on:)``).
-    static func message(_ row: SQLiteRow) throws -> Message {
+    static func message(_ row: SQLiteRecord) throws -> Message {
         let replyID = row.optionalText("reply_to_id")
         let deletedAt = try row.optionalDate("deleted_at")
         return Message(
@@ -105,7 +105,7 @@ enum SQLiteSQL {
 
     /// Messages of one group read with `query` (which selects ``messageSelect``), with their reactions. Only a
     /// message changed since its creation can have any, so a page of unchanged messages costs no second query.
-    static func messages(_ query: String, _ binds: [SQLiteData], on connection: SQLiteConnection) async throws -> [Message] {
+    static func messages(_ query: String, _ binds: [SQLiteData], on connection: any SQLiteQuerying) async throws -> [Message] {
         var changed: [Int64] = []
         let messages = try await connection.rows(query, binds).map { row in
             let message = try self.message(row)
@@ -116,12 +116,12 @@ enum SQLiteSQL {
     }
 
     /// One message of a group by its id, with its reactions.
-    static func message(id: String, in groupID: String, on connection: SQLiteConnection) async throws -> Message? {
+    static func message(id: String, in groupID: String, on connection: any SQLiteQuerying) async throws -> Message? {
         try await self.messages("\(messageSelect) WHERE m.group_id = ? AND m.id = ?", [.text(groupID), .text(id)], on: connection).first
     }
 
     /// Fills in the reactions of the messages (of one group) whose `seqs` are given, with one query for all.
-    static func withReactions(_ messages: [Message], of seqs: [Int64], on connection: SQLiteConnection) async throws -> [Message] {
+    static func withReactions(_ messages: [Message], of seqs: [Int64], on connection: any SQLiteQuerying) async throws -> [Message] {
         guard let groupID = messages.first?.groupId, !seqs.isEmpty else { return messages }
         let placeholders = Array(repeating: "?", count: seqs.count).joined(separator: ", ")
         let rows = try await connection.rows(

@@ -2,29 +2,22 @@ import Logging
 import SQLiteNIO
 import Synchronization
 import Tracing
+import VaporCSQLite
 
 /// The transaction that a write runs in, shared with the other writes of its batch.
 final class SQLiteTransaction: Sendable {
     /// The writer connection, inside an open transaction.
-    let connection: SQLiteConnection
+    let connection: NativeSQLiteConnection
     private let pending = Mutex<[ChatEvent]>([])
 
-    init(connection: SQLiteConnection) {
+    init(connection: NativeSQLiteConnection) {
         self.connection = connection
     }
 
     /// Whether the transaction is still open. SQLite rolls a transaction back by itself on some errors (a full
     /// disk, an I/O error, no memory, `RAISE(ROLLBACK)`); after that, any statement would run on its own and
-    /// commit at once. `BEGIN` fails only inside a transaction, so it tells (an empty one it opens is rolled back).
-    func isActive() async -> Bool {
-        do {
-            _ = try await self.connection.query("BEGIN")
-        } catch {
-            return true
-        }
-        _ = try? await self.connection.query("ROLLBACK")
-        return false
-    }
+    /// commit at once.
+    var isActive: Bool { self.connection.inTransaction }
 
     /// Records an event to publish once the transaction has committed.
     func emit(_ event: ChatEvent) {
@@ -73,9 +66,8 @@ final class SQLiteWriteQueue: Sendable {
     /// A full disk or a failing one as the client should hear it (503, nothing stored), rather than a 500.
     static func storageFailure(_ error: any Error) -> ChatError? {
         if let poisoned = error as? BatchPoisoned { return poisoned.cause.flatMap(Self.storageFailure) }
-        guard let error = error as? SQLiteError else { return nil }
-        let reason = "\(error.reason)"
-        if reason == "full" {
+        guard let error = error as? NativeSQLiteError else { return nil }
+        if error.primaryCode == SQLITE_FULL {
             return ChatError(
                 .unavailable,
                 "storage_full",
@@ -83,7 +75,7 @@ final class SQLiteWriteQueue: Sendable {
                 retryAfter: .seconds(30)
             )
         }
-        if reason.hasPrefix("ioError") {
+        if error.primaryCode == SQLITE_IOERR {
             return ChatError(
                 .unavailable,
                 "storage_error",
@@ -97,12 +89,12 @@ final class SQLiteWriteQueue: Sendable {
     /// The most writes committed together.
     static let maxBatch = 256
 
-    private let connection: SQLiteConnection
+    private let connection: NativeSQLiteConnection
     private let sink: any ChatEventSink
     private let state = Mutex(State())
     private let executor = WriterExecutor(name: "sqlite-writer")
 
-    init(connection: SQLiteConnection, sink: any ChatEventSink) {
+    init(connection: NativeSQLiteConnection, sink: any ChatEventSink) {
         self.connection = connection
         self.sink = sink
     }
@@ -152,6 +144,11 @@ final class SQLiteWriteQueue: Sendable {
         try await self.submit(selfContained: selfContained, operation: operation, body).value
     }
 
+    /// Runs `body` on the writer's thread, between batches: how to reach the writer connection outside a write.
+    func onWriterThread<T: Sendable>(_ body: @Sendable () throws -> T) async rethrows -> T {
+        try await withTaskExecutorPreference(self.executor) { try body() }
+    }
+
     /// Waits until every queued write has been committed or failed.
     func drain() async {
         await withCheckedContinuation { continuation in
@@ -192,7 +189,7 @@ final class SQLiteWriteQueue: Sendable {
         var results: [Result<any Sendable, any Error>] = []
         var events = EventRuns()
         do {
-            _ = try await self.connection.query("BEGIN IMMEDIATE")
+            try await self.connection.execute("BEGIN IMMEDIATE")
         } catch {
             for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
             return
@@ -202,28 +199,28 @@ final class SQLiteWriteQueue: Sendable {
         for job in batch {
             let savepoint = useSavepoints && !job.selfContained
             do {
-                if savepoint { _ = try await self.connection.query("SAVEPOINT write") }
+                if savepoint { try await self.connection.execute("SAVEPOINT write") }
                 let value = try await job.body(transaction)
-                if savepoint { _ = try await self.connection.query("RELEASE write") }
+                if savepoint { try await self.connection.execute("RELEASE write") }
                 events.append(transaction.takeEvents(), context: job.context)
                 results.append(.success(value))
             } catch {
                 _ = transaction.takeEvents()
                 // The rest of the batch must not run outside a transaction: a lost one fails the whole batch.
-                guard !(error is BatchPoisoned), await transaction.isActive() else {
+                guard !(error is BatchPoisoned), transaction.isActive else {
                     poisoned = true
                     results.append(.failure(error))
                     break
                 }
                 if savepoint {
-                    _ = try? await self.connection.query("ROLLBACK TO write")
-                    _ = try? await self.connection.query("RELEASE write")
+                    try? await self.connection.execute("ROLLBACK TO write")
+                    try? await self.connection.execute("RELEASE write")
                 }
                 results.append(.failure(Self.storageFailure(error) ?? error))
             }
         }
         if poisoned {
-            _ = try? await self.connection.query("ROLLBACK")
+            try? await self.connection.execute("ROLLBACK")
             let cause = results.compactMap { result -> (any Error)? in if case .failure(let error) = result { error } else { nil } }.last
             let failure = cause.flatMap(Self.storageFailure) ?? ChatError.internal("The write could not be completed: try again.")
             for job in batch { job.complete(.failure(failure)) }
@@ -231,12 +228,12 @@ final class SQLiteWriteQueue: Sendable {
         }
         do {
             if !useSavepoints, case .failure = results.first {
-                _ = try await self.connection.query("ROLLBACK")
+                try await self.connection.execute("ROLLBACK")
             } else {
-                _ = try await self.connection.query("COMMIT")
+                try await self.connection.execute("COMMIT")
             }
         } catch {
-            _ = try? await self.connection.query("ROLLBACK")
+            try? await self.connection.execute("ROLLBACK")
             for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
             return
         }

@@ -52,13 +52,14 @@ struct InviteCommand: AsyncParsableCommand {
     @Argument(help: "Group id or exact name.") var group: String
     @Option(help: "Hours until it expires (more than 0, at most 720; default 24).") var hours: Double?
     @Option(help: "How many people can join with it (1–1000; default 1).") var uses: Int?
+    @Flag(help: "Joining with it asks the owner or an admin first (chat-tui requests GROUP).") var approval = false
     @Flag(help: "Print the API's JSON (the Invite, its url included) instead of the QR code.") var json = false
 
     func run() async throws {
         let (api, _) = try self.global.signedIn()
         let group = try await GroupResolver.resolve(self.group, with: api)
         let invite = try await attempt(api.baseURL) { () async throws(APIError) in
-            try await api.createInvite(groupID: group.id, expiresInHours: self.hours, uses: self.uses)
+            try await api.createInvite(groupID: group.id, expiresInHours: self.hours, uses: self.uses, requireApproval: self.approval ? true : nil)
         }
         if self.json { return try printJSON(invite) }
         let colors = Terminal.isTTY(STDOUT_FILENO) && !Terminal.noColor()

@@ -31,7 +31,7 @@ public enum AppView {
         case .chat:
             var cursor: (x: Int, y: Int)? = ChatView.render(model, layout: layout, into: &grid)
             if let overlay = model.overlay {
-                OverlayView.render(overlay, scroll: model.overlayScroll, into: &grid)
+                OverlayView.render(overlay, model: model, into: &grid)
                 cursor = nil
             }
             return Frame(grid: grid, cursor: cursor)

@@ -1,28 +1,62 @@
 import ChatCore
 import Foundation
 
-/// Panels drawn over the chat: help, the invite's QR code, the member list, and "working on it".
+/// Panels drawn over the chat: help, the invite's QR code, the member list, join requests, and "working on it".
 enum OverlayView {
-    static func render(_ overlay: AppModel.Overlay, scroll: Int = 0, into grid: inout CellGrid) {
+    static func render(_ overlay: AppModel.Overlay, model: AppModel, into grid: inout CellGrid) {
+        let scroll = model.overlayScroll
         switch overlay {
         case .help:
             let lines = KeyBindings.helpLines
             self.box(title: "Help", lines: Array(lines.dropFirst(min(max(0, scroll), max(0, lines.count - (grid.height - 2))))), into: &grid)
         case .busy(let text):
             self.box(title: "", lines: [StyledLine(text)], into: &grid)
-        case .members(let name, let members):
-            let lines = members.map { member in
-                StyledLine([
-                    .init(text: member.role.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0), style: .dim),
-                    .init(
-                        text: TerminalText.sanitize(member.user.displayName),
-                        style: CellStyle(foreground: MessageLines.color(for: member.user.id))
-                    ),
-                ])
+        case .members(let groupID, let name):
+            let lines = self.memberLines(model.membersForPanel(of: groupID))
+            let room = max(1, grid.height - 5)
+            let shown = Array(lines.dropFirst(min(max(0, scroll), max(0, lines.count - room))).prefix(room))
+            let more = lines.count > room ? " · ↑↓ scroll" : ""
+            self.box(
+                title: "Members of \(TerminalText.sanitize(name)) (\(lines.count))",
+                lines: shown + [StyledLine(""), StyledLine("● online  ○ away\(more) · Esc closes", style: .dim)],
+                into: &grid
+            )
+        case .requests(let panel):
+            let lines = panel.requests.enumerated().map { index, request in
+                StyledLine(
+                    [
+                        .init(text: index == panel.selected ? "▶ " : "  ", style: .bold),
+                        .init(text: TerminalText.sanitize(request.user.displayName), style: index == panel.selected ? .bold : .plain),
+                        .init(text: "  asked \(LocalTime.format(request.createdAt))", style: .dim),
+                    ]
+                )
             }
             self.box(
-                title: "Members of \(TerminalText.sanitize(name))",
-                lines: lines + [StyledLine(""), StyledLine("Esc closes", style: .dim)],
+                title: "Join requests for \(TerminalText.sanitize(panel.groupName))",
+                lines: lines + [StyledLine(""), StyledLine("↑↓ select · a approves · d denies · Esc closes", style: .dim)],
+                into: &grid
+            )
+        case .search(let panel):
+            let room = max(1, grid.height - 5)
+            let first = min(max(0, panel.selected - room + 1), max(0, panel.hits.count - room))
+            let lines = panel.hits.enumerated().dropFirst(first).prefix(room).map { index, hit in
+                let chosen = index == panel.selected
+                let group = model.sync.groups[hit.message.groupId]?.group.name ?? "?"
+                var segments: [StyledLine.Segment] = [
+                    .init(text: chosen ? "▶ " : "  ", style: .bold),
+                    .init(text: TerminalText.sanitize(group) + " ", style: .dim),
+                    .init(text: TerminalText.sanitize(hit.message.sender.displayName) + ": ", style: .bold),
+                ]
+                for (text, matched) in SearchMatches.split(hit.message.text, hit.highlights) {
+                    let flat = TerminalText.sanitize(text.replacingOccurrences(of: "\n", with: " "))
+                    segments.append(.init(text: flat, style: matched ? CellStyle(bold: true, reverse: true) : .plain))
+                }
+                return StyledLine(segments)
+            }
+            let more = panel.more ? " · more on the server: narrow the words" : ""
+            self.box(
+                title: "Search: \(TerminalText.sanitize(panel.query)) (\(panel.hits.count))",
+                lines: lines + [StyledLine(""), StyledLine("↑↓ select · Enter jumps · Esc closes\(more)", style: .dim)],
                 into: &grid
             )
         case .invite(let panel):
@@ -33,6 +67,22 @@ enum OverlayView {
                 lines: [StyledLine(preview), StyledLine(""), StyledLine("y deletes it for everyone · any other key keeps it", style: .dim)],
                 into: &grid
             )
+        }
+    }
+
+    /// One line per member: presence, name, role, and when last seen for those away.
+    static func memberLines(_ members: [(member: Member, presence: Presence?)]) -> [StyledLine] {
+        let width = min(24, members.map { DisplayWidth.of(TerminalText.sanitize($0.member.user.displayName)) }.max() ?? 0)
+        return members.map { member, presence in
+            let online = presence?.status == .online
+            let name = DisplayWidth.pad(DisplayWidth.truncate(TerminalText.sanitize(member.user.displayName), to: width), to: width)
+            let seen = online ? "" : presence?.lastSeenAt.map { "  last seen \(LocalTime.format($0))" } ?? ""
+            return StyledLine([
+                .init(text: online ? "● " : "○ ", style: CellStyle(foreground: online ? .green : .standard)),
+                .init(text: name, style: CellStyle(foreground: MessageLines.color(for: member.user.id))),
+                .init(text: "  " + member.role.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0), style: .dim),
+                .init(text: seen, style: .dim),
+            ])
         }
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import SQLiteNIO
 
-extension SQLiteRow {
+extension SQLiteRecord {
     /// The text in column `name`; a missing or null value means the query and the schema disagree.
     func text(_ name: String) throws -> String {
         guard let value = self.column(name)?.string else { throw SQLiteStoreError(message: "column \(name) is missing or null") }
