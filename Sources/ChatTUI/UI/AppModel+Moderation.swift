@@ -29,10 +29,8 @@ extension AppModel {
         case .escape, .character("q"):
             self.overlay = nil
             return []
-        case .up, .wheelUp:
-            panel.selected = max(0, panel.selected - 1)
-        case .down, .wheelDown:
-            panel.selected = min(max(0, panel.requests.count - 1), panel.selected + 1)
+        case .up, .wheelUp, .down, .wheelDown:
+            panel.selected = Self.listSelection(after: key, from: panel.selected, count: panel.requests.count)
         case .character("a"), .character("d"), .enter:
             guard panel.requests.indices.contains(panel.selected) else { return [] }
             let request = panel.requests[panel.selected]
@@ -44,6 +42,15 @@ extension AppModel {
         }
         self.overlay = .requests(panel)
         return []
+    }
+
+    /// Where Up/Down (or the wheel) moves the selection of a list panel with `count` rows.
+    static func listSelection(after key: Key, from selected: Int, count: Int) -> Int {
+        switch key {
+        case .up, .wheelUp: max(0, selected - 1)
+        case .down, .wheelDown: min(max(0, count - 1), selected + 1)
+        default: selected
+        }
     }
 
     /// The members of `groupID` in the order the panel shows them: owner, admins, members; online first, then

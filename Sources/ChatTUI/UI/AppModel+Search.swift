@@ -17,10 +17,8 @@ extension AppModel {
         case .escape, .character("q"):
             self.overlay = nil
             return []
-        case .up, .wheelUp:
-            panel.selected = max(0, panel.selected - 1)
-        case .down, .wheelDown:
-            panel.selected = min(max(0, panel.hits.count - 1), panel.selected + 1)
+        case .up, .wheelUp, .down, .wheelDown:
+            panel.selected = Self.listSelection(after: key, from: panel.selected, count: panel.hits.count)
         case .enter:
             guard panel.hits.indices.contains(panel.selected) else { return [] }
             let message = panel.hits[panel.selected].message
