@@ -7,6 +7,8 @@ extension AppModel {
     /// A new sync state: numbers for new groups, the countdown, mentions, and a valid selection.
     mutating func receive(_ state: SyncState) -> [AppEffect] {
         let previousConnection = self.sync.connection
+        // A new notice (a removal, a failed catch-up) is newer than the status line, which would hide it.
+        if let notice = state.notice, notice != self.sync.notice { self.status = nil }
         self.sync = state
         var effects: [AppEffect] = []
         if !state.groups.isEmpty {

@@ -35,13 +35,22 @@ struct TmuxModerationTests {
             _ = try await bob.react(groupID: club.id, messageID: hello.id, emoji: "🎉")
             try await tmux.waitFor("the reaction") { $0.contains("🎉 1") }
 
-            // The members with their presence: both online.
+            // The members with their presence: Bob has only used REST, so he is away; when his socket opens,
+            // the open panel shows him online.
             try await tmux.type("/members")
             try await tmux.press("Enter")
             try await tmux.waitFor("the members panel") { screen in
-                screen.contains("Members of Club (2)") && screen.contains("● Ann") && screen.contains("● Bob") && screen.contains("owner")
+                screen.contains("Members of Club (2)") && screen.contains("● Ann") && screen.contains("○ Bob") && screen.contains("owner")
+            }
+            let bobSocket = RealtimeClient(api: bob, grace: .milliseconds(500))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await bobSocket.run { _ in } }
+                defer { bobSocket.stop() }
+                try await tmux.waitFor("Bob online in the open panel") { $0.contains("● Bob") && $0.contains("● Ann") }
             }
             try await tmux.press("Escape")
+            // Typing before the panel is gone would make the Escape and the slash one Alt-/ key.
+            try await tmux.waitFor("the members panel closed") { !$0.contains("Members of Club") }
 
             // Ann may not kick Bob: the server's refusal shows.
             try await tmux.type("/kick bob")

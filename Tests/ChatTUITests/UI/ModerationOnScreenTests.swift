@@ -54,9 +54,10 @@ struct ModerationOnScreenTests {
         #expect(AppView.render(model).grid.text.contains("Only the group's owner or an admin can do that."))
     }
 
-    @Test("being removed drops the group and says why, in the info line")
+    @Test("being removed drops the group and says why, in the info line, over an older error")
     func removed() {
         var model = UIFixture.model()
+        _ = model.update(.failed("Only the group's owner and admins can do this."))
         var state = model.sync
         state.groups["g"] = nil
         state.groupOrder = ["h"]
@@ -64,6 +65,7 @@ struct ModerationOnScreenTests {
         _ = model.update(.sync(state))
         let text = AppView.render(model).grid.text
         #expect(text.contains("You were removed from \"Book club\" by its admins."))
+        #expect(!text.contains("Only the group's owner"))
         #expect(!text.contains("Book club\n") && model.selected != "g")
     }
 
