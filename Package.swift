@@ -45,9 +45,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The SQLite C API (the copy SQLiteNIO embeds) with statements prepared once: the server's writer and
+        // the terminal client's cache.
+        .target(
+            name: "ChatSQLite",
+            dependencies: ["ChatCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
         .target(
             name: "ChatServer",
             dependencies: [
+                "ChatSQLite",
                 "ChatCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -87,6 +94,7 @@ let package = Package(
             name: "ChatTUI",
             dependencies: [
                 "ChatCore",
+                "ChatSQLite",
                 "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -101,6 +109,7 @@ let package = Package(
             dependencies: [
                 "ChatCore",
                 "ChatServer",
+                "ChatTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -135,6 +144,7 @@ let package = Package(
             name: "ChatServerTests",
             dependencies: [
                 "ChatServer",
+                "ChatSQLite",
                 "ChatCore",
                 "ChatTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -152,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChatTUITests",
-            dependencies: ["ChatTUI", "ChatCore", "ChatTestSupport", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+            dependencies: ["ChatTUI", "ChatCore", "ChatSQLite", "ChatTestSupport", .product(name: "SQLiteNIO", package: "sqlite-nio")]
         ),
     ]
 )

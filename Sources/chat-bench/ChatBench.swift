@@ -17,11 +17,12 @@ struct ChatBench: AsyncParsableCommand {
             groups of 100 against a bare Hummingbird WebSocket broadcaster), connections (idle WebSockets and \
             memory, against the same bare server), history (cursor pages in a 1,000,000-message group) and search \
             (one-word queries over 1,000,000 messages in 100 groups, against the same query in SQLite alone). \
-            soak (a steady mixed load for --duration, watching open files, memory and p99) is run on its own.
+            soak (a steady mixed load for --duration, watching open files, memory and p99) is run on its own, \
+            and so is first-screen (chat-tui's start from its offline cache, in tmux).
             """,
         subcommands: [
             AllCommand.self, IngestCommand.self, FanoutCommand.self, ConnectionsCommand.self, HistoryCommand.self,
-            SearchCommand.self, SoakCommand.self, BareServerCommand.self,
+            SearchCommand.self, SoakCommand.self, FirstScreenCommand.self, BareServerCommand.self,
         ]
     )
 }

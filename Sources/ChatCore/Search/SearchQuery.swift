@@ -71,25 +71,39 @@ public struct SearchQuery: Sendable, Hashable {
         self.terms = terms
     }
 
+    /// Whether `text` holds every required term and no excluded one, as the server's search decides (a client
+    /// searching what it holds offline asks this).
+    public func matches(_ text: String) -> Bool {
+        guard self.canMatch else { return false }
+        let keys = SearchText.tokens(text).map(\.key)
+        return self.required.allSatisfy { !Self.starts(of: $0, in: keys).isEmpty }
+            && !self.excluded.contains { !Self.starts(of: $0, in: keys).isEmpty }
+    }
+
     /// Where the required terms occur in `text`: ranges of Unicode scalars, in order, overlaps merged.
     public func highlights(in text: String) -> [TextRange] {
         let tokens = SearchText.tokens(text)
         let keys = tokens.map(\.key)
         var ranges: [TextRange] = []
         for term in self.required {
-            let wanted = term.words.map(SearchText.key)
-            guard wanted.count <= keys.count else { continue }
-            for start in 0...(keys.count - wanted.count) {
-                let matches = wanted.indices.allSatisfy { index in
-                    let key = keys[start + index]
-                    return term.isPrefix && index == wanted.count - 1 ? key.hasPrefix(wanted[index]) : key == wanted[index]
-                }
-                guard matches else { continue }
+            for start in Self.starts(of: term, in: keys) {
                 let first = tokens[start]
-                let last = tokens[start + wanted.count - 1]
+                let last = tokens[start + term.words.count - 1]
                 ranges.append(TextRange(start: first.start, length: last.start + last.length - first.start))
             }
         }
         return TextRange.merged(ranges)
+    }
+
+    /// The indexes in `keys` (a text's word keys) where `term` begins.
+    private static func starts(of term: Term, in keys: [String]) -> [Int] {
+        let wanted = term.words.map(SearchText.key)
+        guard !wanted.isEmpty, wanted.count <= keys.count else { return [] }
+        return (0...(keys.count - wanted.count)).filter { start in
+            wanted.indices.allSatisfy { index in
+                let key = keys[start + index]
+                return term.isPrefix && index == wanted.count - 1 ? key.hasPrefix(wanted[index]) : key == wanted[index]
+            }
+        }
     }
 }

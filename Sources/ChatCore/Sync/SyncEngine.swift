@@ -18,10 +18,11 @@ public final class SyncEngine: Sendable {
     }
 
     private let api: APIClient
-    private let me: User
     private let realtime: RealtimeClient
     private let clock: @Sendable () -> Date
     private let inputs = AsyncStream.makeStream(of: Input.self)
+    /// The machine as it starts: empty, or restored from a cache.
+    private let initial: SyncMachine
     private let current: Mutex<SyncState>
     private let statesContinuation: AsyncStream<SyncState>.Continuation
     /// Every state change, newest first: a slow reader only ever misses intermediate states. It ends when
@@ -34,16 +35,17 @@ public final class SyncEngine: Sendable {
         api: APIClient,
         me: User,
         pageSize: Int = 50,
+        restoring snapshot: SyncSnapshot? = nil,
         backoff: Backoff = Backoff(),
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "chat.sync")
     ) {
         self.api = api
-        self.me = me
         self.realtime = RealtimeClient(api: api, backoff: backoff, logger: logger)
         self.pageSize = pageSize
         self.clock = clock
-        self.current = Mutex(SyncMachine(me: me).state)
+        self.initial = snapshot.map { SyncMachine(me: me, restoring: $0) } ?? SyncMachine(me: me)
+        self.current = Mutex(self.initial.state)
         (self.states, self.statesContinuation) = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -79,6 +81,14 @@ public final class SyncEngine: Sendable {
         let detail = try await self.api.group(id: groupID)
         self.submit(.membersLoaded(groupId: groupID, members: detail.members))
         return detail.members
+    }
+
+    /// Loads a message that a reply quotes (by its `seq`: the page after the one before it) into the group's
+    /// ``GroupTimeline/quoted``. A message erased meanwhile (retention) is simply not found.
+    public func loadQuote(_ ref: MessageRef, in groupID: String) async throws(APIError) {
+        let page = try await self.api.messages(groupID: groupID, after: ref.seq - 1, limit: 1)
+        guard let message = page.messages.first, message.id == ref.id else { return }
+        self.submit(.quoteLoaded(message))
     }
 
     /// Loads the presence of a group's members into ``SyncState/presence``.
@@ -117,8 +127,10 @@ public final class SyncEngine: Sendable {
                     listed.continuation.yield(await self.listGroups())
                     listed.continuation.finish()
                 }
-                var machine = SyncMachine(me: self.me)
+                var machine = self.initial
                 var timers = Timers()
+                // What was restored shows before the network answers.
+                if !machine.state.groups.isEmpty || !machine.state.outbox.isEmpty { self.statesContinuation.yield(machine.state) }
                 for await input in self.inputs.stream {
                     let event: SyncEvent?
                     switch input {
@@ -210,6 +222,17 @@ public final class SyncEngine: Sendable {
             children.addTask {
                 do throws(APIError) {
                     self.submit(.olderLoaded(groupId: groupID, page: try await api.messages(groupID: groupID, limit: limit, cursor: cursor)))
+                } catch {
+                    self.submit(.loadFailed(groupId: groupID, reason: error.description))
+                }
+            }
+        case .loadBefore(let groupID, let seq):
+            // `seq` is gapless: the page before `seq` is the one after `seq - 1 - limit`.
+            let limit = Int(min(Int64(self.pageSize), seq - 1))
+            children.addTask {
+                do throws(APIError) {
+                    let page = try await api.messages(groupID: groupID, after: seq - 1 - Int64(limit), limit: limit)
+                    self.submit(.olderLoadedBefore(groupId: groupID, seq: seq, messages: page.messages))
                 } catch {
                     self.submit(.loadFailed(groupId: groupID, reason: error.description))
                 }

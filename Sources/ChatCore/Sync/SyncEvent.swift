@@ -14,6 +14,8 @@ public enum SyncEvent: Sendable, Hashable {
     case changesFailed(groupId: String, reason: String)
     case newestLoaded(groupId: String, page: MessagePage)
     case olderLoaded(groupId: String, page: MessagePage)
+    /// Messages before `seq`, asked for by ``SyncAction/loadBefore(groupId:seq:)``.
+    case olderLoadedBefore(groupId: String, seq: Int64, messages: [Message])
     case loadFailed(groupId: String, reason: String)
     /// The user wrote a message (in answer to `replyTo`, a message id of the group, if given).
     case send(groupId: String, text: String, clientId: String, at: Date, replyTo: String? = nil)
@@ -30,6 +32,8 @@ public enum SyncEvent: Sendable, Hashable {
     /// The user joined or created a group (the REST answer).
     case joined(Group)
     case membersLoaded(groupId: String, members: [Member])
+    /// A message that a reply quotes, older than what is loaded.
+    case quoteLoaded(Message)
     /// Members with their presence, from `GET /groups/:id/members`.
     case presenceLoaded([MemberPresence])
     /// The user typed in a group's input line.
@@ -45,6 +49,9 @@ public enum SyncAction: Sendable, Hashable {
     case loadGroups
     case loadNewest(groupId: String)
     case loadOlder(groupId: String, cursor: String)
+    /// Load the page of messages before `seq` (a timeline restored from a cache has no cursor), and answer
+    /// with ``SyncEvent/olderLoadedBefore(groupId:seq:messages:)``.
+    case loadBefore(groupId: String, seq: Int64)
     /// Fetch one page of `GET /groups/:id/changes?since=`, and answer with ``SyncEvent/changesLoaded(groupId:page:)``.
     case fetchChanges(groupId: String, since: Int64)
     /// Move the user's read marker on the server.

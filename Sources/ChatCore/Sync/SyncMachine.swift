@@ -26,6 +26,24 @@ public struct SyncMachine: Sendable {
         self.state = SyncState(me: me)
     }
 
+    /// Starts from what a client kept (see ``SyncSnapshot``): its groups and messages show at once, messages
+    /// caught in flight are queued again (their `clientId` makes a second send harmless), and the first
+    /// connection's `ready` brings each group up to date through its change feed.
+    public init(me: User, restoring snapshot: SyncSnapshot) {
+        self.state = SyncState(me: me)
+        for cached in snapshot.groups where self.state.groups[cached.group.id] == nil {
+            var timeline = GroupTimeline(restoring: cached)
+            self.recountUnread(&timeline)
+            self.state.groups[cached.group.id] = timeline
+            self.state.groupOrder.append(cached.group.id)
+        }
+        self.state.outbox = snapshot.outbox.map { message in
+            var message = message
+            if message.status == .sending { message.status = .queued }
+            return message
+        }
+    }
+
     var myID: String? { self.state.me?.id }
     var isConnected: Bool { self.state.connection == .connected }
 
@@ -70,6 +88,22 @@ public struct SyncMachine: Sendable {
                 let oldest = timeline.messages.first?.seq ?? Int64.max
                 timeline.messages.insert(contentsOf: page.messages.filter { $0.seq < oldest }, at: 0)
                 timeline.olderCursor = page.nextCursor
+                timeline.olderBefore = nil
+                Self.pageArrived(&timeline, actions: &actions)
+            }
+        case .olderLoadedBefore(let groupID, let seq, let messages):
+            return self.updating(groupID) { timeline, actions in
+                timeline.loadingOlder = false
+                guard timeline.olderBefore == seq, timeline.messages.first?.seq == seq else { return }
+                // Only a run that ends right before the oldest held keeps the timeline contiguous.
+                var run: [Message] = []
+                for message in messages.sorted(by: { $0.seq > $1.seq }) where message.seq < seq {
+                    guard message.seq == (run.last?.seq ?? seq) - 1 else { break }
+                    run.append(message)
+                }
+                timeline.messages.insert(contentsOf: run.reversed(), at: 0)
+                let oldest = timeline.messages.first?.seq ?? 1
+                timeline.olderBefore = oldest > 1 && !run.isEmpty ? oldest : nil
                 Self.pageArrived(&timeline, actions: &actions)
             }
         case .loadFailed(let groupID, let reason):
@@ -100,14 +134,23 @@ public struct SyncMachine: Sendable {
             }
         case .loadOlder(let groupID):
             return self.updating(groupID) { timeline, actions in
-                guard timeline.loaded, !timeline.loadingOlder, let cursor = timeline.olderCursor else { return }
+                guard timeline.loaded, !timeline.loadingOlder else { return }
+                if let cursor = timeline.olderCursor {
+                    actions.append(.loadOlder(groupId: groupID, cursor: cursor))
+                } else if let seq = timeline.olderBefore {
+                    actions.append(.loadBefore(groupId: groupID, seq: seq))
+                } else {
+                    return
+                }
                 timeline.loadingOlder = true
                 timeline.pageRequestedAt = timeline.rev
-                actions.append(.loadOlder(groupId: groupID, cursor: cursor))
             }
         case .joined(let group):
             self.upsert(group)
             self.moveToFront(group.id)
+            return []
+        case .quoteLoaded(let message):
+            self.state.groups[message.groupId]?.quoted[message.id] = message
             return []
         case .membersLoaded(let groupID, let members):
             return self.updating(groupID) { timeline, _ in timeline.members = members }

@@ -63,6 +63,8 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
     public var loadingNewest = false
     /// The cursor of the next older page, while there is one.
     public var olderCursor: String?
+    /// Without a cursor (a timeline restored from a cache): older messages are those before this `seq`.
+    public internal(set) var olderBefore: Int64?
     public var loadingOlder = false
     /// The `rev` when the pending page request went out: changes seen since may be missing from the page.
     var pageRequestedAt: Int64?
@@ -85,6 +87,8 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
     public internal(set) var unread = 0
     /// Who is typing, and until when.
     public var typing: [TypingUser] = []
+    /// Messages older than those loaded that replies here quote, by id (see ``SyncEngine/loadQuote(_:in:)``).
+    public var quoted: [String: Message] = [:]
     /// The member list, once loaded.
     public var members: [Member]?
     /// The newest membership change applied for each user (its rev, and whether they are a member after it), so
@@ -108,7 +112,7 @@ public struct GroupTimeline: Sendable, Hashable, Identifiable {
     }
 
     /// Whether older history remains on the server.
-    public var hasOlder: Bool { self.olderCursor != nil }
+    public var hasOlder: Bool { self.olderCursor != nil || self.olderBefore != nil }
 
     /// When the group was last active: its newest message, or its creation.
     public var lastActivity: Date { self.messages.last?.createdAt ?? self.group.createdAt }

@@ -13,6 +13,8 @@ final class EffectRunner: Sendable {
     private let effects = AsyncStream.makeStream(of: AppEffect.self)
     private let engine = Mutex<SyncEngine?>(nil)
     private let api = Mutex<APIClient?>(nil)
+    /// The offline cache of the signed-in session, when it could be opened.
+    private let cache = Mutex<ClientCache?>(nil)
 
     init(server: String, store: SessionStore, post: @escaping @Sendable (AppMessage) -> Void) {
         self.server = server
@@ -38,10 +40,20 @@ final class EffectRunner: Sendable {
                     await self.carryOut(effect)
                     continue
                 }
-                let engine = self.start(session)
+                let (engine, cache) = self.start(session)
                 group.addTask { await engine.run() }
+                // The cache is written by a consumer of its own, so that a slow disk never delays the screen;
+                // it saves the newest state it has not saved (the last one too, once the engine stops).
+                let saves = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
                 group.addTask {
-                    for await state in engine.states { self.post(.sync(state)) }
+                    for await state in engine.states {
+                        self.post(.sync(state))
+                        saves.continuation.yield(state)
+                    }
+                    saves.continuation.finish()
+                }
+                group.addTask {
+                    for await state in saves.stream { cache?.save(state) }
                 }
             }
             self.engine.withLock { $0 }?.stop()
@@ -100,8 +112,15 @@ final class EffectRunner: Sendable {
             }
         case .search(let query):
             await self.call("Could not search") { api throws(APIError) in
-                let page = try await api.search(query)
-                self.post(.searched(SearchPanel(query: query, hits: page.hits, more: page.nextCursor != nil)))
+                do throws(APIError) {
+                    let page = try await api.search(query)
+                    self.post(.searched(SearchPanel(query: query, hits: page.hits, more: page.nextCursor != nil)))
+                } catch  where error.isRetryable {
+                    // No server: the messages cached here are searched instead, and the panel says so.
+                    guard let cache = self.cache.withLock({ $0 }) else { throw error }
+                    let hits = cache.search(SearchQuery(parsing: query))
+                    self.post(.searched(SearchPanel(query: query, hits: hits, more: false, offline: true)))
+                }
             }
         case .loadRequests(let groupID, let name):
             await self.call("Could not load the join requests") { api throws(APIError) in
@@ -140,6 +159,9 @@ final class EffectRunner: Sendable {
             }
         case .fetchMembers(let groupID):
             _ = try? await engine?.loadMembers(groupID)
+        case .fetchQuote(let groupID, let ref):
+            // Quietly: the quote line names the message by its number until (or unless) it arrives.
+            try? await engine?.loadQuote(ref, in: groupID)
         case .save(let state):
             do throws(CLIError) {
                 try self.store.saveUIState(state)
@@ -175,14 +197,21 @@ final class EffectRunner: Sendable {
         }
     }
 
-    /// A new engine for `session`, in place of the one before (stopped).
-    private func start(_ session: Session) -> SyncEngine {
+    /// A new engine for `session`, in place of the one before (stopped), started from the session's cache.
+    private func start(_ session: Session) -> (SyncEngine, ClientCache?) {
         let api = APIClient(baseURL: session.server, token: session.token)
-        let engine = SyncEngine(api: api, me: session.user)
+        var cache: ClientCache?
+        do {
+            cache = try ClientCache.open(in: self.store.directory, for: session)
+        } catch {
+            self.post(.failed("The offline cache is off: \(error)"))
+        }
+        let engine = SyncEngine(api: api, me: session.user, restoring: cache?.load())
         self.api.withLock { $0 = api }
         self.engine.withLock { $0 }?.stop()
         self.engine.withLock { $0 = engine }
-        return engine
+        self.cache.withLock { $0 = cache }
+        return (engine, cache)
     }
 
     /// Waits up to `timeout` for the outbox to empty, so that quitting right after sending loses nothing.

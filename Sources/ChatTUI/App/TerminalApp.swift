@@ -42,6 +42,7 @@ final class TerminalApp: Sendable {
         let size = screen.size
         var effects = model.update(.tick(Date())) + model.update(.resize(width: size.width, height: size.height))
         var shown: Frame?
+        var report = StartupReport()
         while true {
             for effect in effects {
                 switch effect {
@@ -68,6 +69,7 @@ final class TerminalApp: Sendable {
             if frame != shown {
                 screen.draw(frame)
                 shown = frame
+                report.drawn(model)
             }
             if model.quitting { return }
             // A countdown on screen wakes the loop every second.

@@ -63,11 +63,14 @@ public struct SearchPanel: Sendable, Hashable {
     public var hits: [SearchHit]
     /// More hits exist beyond these (the panel shows the first page).
     public var more: Bool
+    /// The server could not be reached: the hits come from the messages cached here.
+    public var offline: Bool
     public var selected = 0
 
-    public init(query: String, hits: [SearchHit], more: Bool) {
+    public init(query: String, hits: [SearchHit], more: Bool, offline: Bool = false) {
         self.query = query
         self.hits = hits
         self.more = more
+        self.offline = offline
     }
 }

@@ -7,12 +7,27 @@ extension AppModel {
     /// The engine marks a group read while it is focused, so the focus follows what is seen: the group on screen
     /// while its newest message shows, none while it is scrolled back.
     public mutating func update(_ message: AppMessage) -> [AppEffect] {
+        let selected = self.selected
         var effects = self.apply(message)
+        if case .sync = message { effects += self.missingQuotes() } else if self.selected != selected { effects += self.missingQuotes() }
         for case .focus(let groupID) in effects { self.groupInViewSent = groupID }
         let inView = self.groupInView
         if inView != self.groupInViewSent {
             self.groupInViewSent = inView
             effects.append(.focus(groupId: inView))
+        }
+        return effects
+    }
+
+    /// Replies in the group on screen that quote a message older than those loaded: each is fetched once.
+    private mutating func missingQuotes() -> [AppEffect] {
+        guard case .chat = self.screen, let groupID = self.selected, let timeline = self.sync.groups[groupID] else { return [] }
+        let oldest = timeline.messages.first?.seq ?? Int64.max
+        var effects: [AppEffect] = []
+        for message in timeline.messages.reversed() {
+            guard let ref = message.replyTo, ref.seq < oldest, timeline.quoted[ref.id] == nil, !self.quotesAsked.contains(ref.id) else { continue }
+            self.quotesAsked.insert(ref.id)
+            effects.append(.fetchQuote(groupId: groupID, ref: ref))
         }
         return effects
     }

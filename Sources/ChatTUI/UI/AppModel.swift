@@ -65,6 +65,8 @@ public struct AppModel: Sendable {
     public var newAfter: (groupId: String, seq: Int64)?
     /// A search hit being jumped to: its group and `seq`, until that message is loaded and selected.
     public var jump: (groupId: String, seq: Int64)?
+    /// Quoted messages already asked for (by id), so that each is fetched once.
+    public var quotesAsked: Set<String> = []
     /// The group last reported to the engine as looked at (its newest message on screen), to mark it read.
     public var groupInViewSent: String?
     /// The time, from the UI loop's ticks.
@@ -250,6 +252,8 @@ public enum AppEffect: Sendable, Hashable {
     case startSession(Session)
     /// Load a group's member list quietly (for completion).
     case fetchMembers(groupId: String)
+    /// Fetch a message that a reply on screen quotes, older than what is loaded.
+    case fetchQuote(groupId: String, ref: MessageRef)
     /// Ring the terminal bell.
     case bell
     /// Redraw the whole screen (Ctrl-L).

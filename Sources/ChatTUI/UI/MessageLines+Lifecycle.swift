@@ -7,7 +7,7 @@ extension MessageLines {
     static func replyLine(to reference: MessageRef, in timeline: GroupTimeline, indent: String, width: Int, key: String) -> StyledLine {
         let room = max(1, width - DisplayWidth.of(indent) - 2)
         let quote: String
-        if let original = timeline.messages.first(where: { $0.id == reference.id }) {
+        if let original = timeline.messages.first(where: { $0.id == reference.id }) ?? timeline.quoted[reference.id] {
             quote =
                 original.deleted
                 ? "deleted message"

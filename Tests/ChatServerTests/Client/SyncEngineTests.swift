@@ -231,7 +231,7 @@ struct SyncEngineTests {
         try await server.stop()
     }
 
-    @Test("a reply goes out with the message it answers; an edit made through the API shows at once")
+    @Test("a reply goes out with the message it answers; an edit made through the API shows at once; a quote is fetched by its ref")
     func replyAndEdit() async throws {
         let directory = try TemporaryDirectory()
         let server = try await startServer(in: directory.url)
@@ -250,6 +250,11 @@ struct SyncEngineTests {
         engine.changed(try await annAPI.editMessage(groupID: group.id, messageID: answer.id, text: "yes, please"))
         try await engine.waitUntil { $0.groups[group.id]?.messages.last?.text == "yes, please" }
         #expect(engine.state.groups[group.id]?.messages.last?.editedAt != nil)
+        // A quoted message is fetched by its seq and kept only if it is the one referred to.
+        try await engine.loadQuote(MessageRef(id: "someone-else", seq: question.seq), in: group.id)
+        try await engine.loadQuote(MessageRef(id: question.id, seq: question.seq), in: group.id)
+        let quoted = try await engine.waitUntil { $0.groups[group.id]?.quoted[question.id] != nil }.groups[group.id]?.quoted
+        #expect(quoted?.keys.sorted() == [question.id] && quoted?[question.id]?.text == "coffee?")
         engine.stop()
         await engineRun
         try await server.stop()

@@ -1,3 +1,4 @@
+import ChatSQLite
 import ChatTestSupport
 import Foundation
 import Logging

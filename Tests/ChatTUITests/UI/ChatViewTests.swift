@@ -99,7 +99,7 @@ struct ChatViewTests {
     func connection() {
         var model = UIFixture.model()
         model.sync.connection = .reconnecting(retryIn: .seconds(4))
-        #expect(AppView.render(model).grid.lines.last?.contains("◌ reconnecting in 4s") == true)
+        #expect(AppView.render(model).grid.lines.last?.contains("○ offline · reconnecting in 4s") == true)
         model.sync.connection = .offline
         #expect(AppView.render(model).grid.lines.last?.contains("○ offline") == true)
     }

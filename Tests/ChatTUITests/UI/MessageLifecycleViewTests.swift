@@ -42,4 +42,29 @@ struct MessageLifecycleViewTests {
         #expect(grid[thumbs + 6, start + 1].style.dim)
         #expect(grid[21 + 6, start + 4].style.dim, "the deleted message's line is dim")
     }
+
+    @Test("a reply to a message older than those loaded asks for it once, then quotes it")
+    func quoteFetched() throws {
+        let original = UIFixture.message(3, "The meeting moves to Friday", from: UIFixture.me.summary)
+        var reply = UIFixture.message(11, "Friday works")
+        reply.replyTo = MessageRef(id: original.id, seq: 3)
+        var model = UIFixture.model(width: 80, height: 20, messages: [UIFixture.message(10, "earlier"), reply], hasOlder: true)
+        func pane() -> [String] {
+            AppView.render(model).grid.lines.map { $0.split(separator: "│", maxSplits: 1).dropFirst().first.map(String.init) ?? "" }
+        }
+        #expect(pane().contains("      ↳ an earlier message (#3)"))
+
+        let effects = model.update(.sync(model.sync))
+        #expect(
+            effects.filter { if case .fetchQuote = $0 { true } else { false } } == [
+                .fetchQuote(groupId: "g", ref: MessageRef(id: original.id, seq: 3))
+            ]
+        )
+        #expect(!model.update(.sync(model.sync)).contains { if case .fetchQuote = $0 { true } else { false } }, "asked once, not on every change")
+
+        var state = model.sync
+        state.groups["g"]?.quoted[original.id] = original
+        _ = model.update(.sync(state))
+        #expect(pane().contains("      ↳ Ann: The meeting moves to Friday"))
+    }
 }

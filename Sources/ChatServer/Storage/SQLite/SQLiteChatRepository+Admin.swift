@@ -1,4 +1,5 @@
 import ChatCore
+import ChatSQLite
 import Foundation
 import SQLiteNIO
 

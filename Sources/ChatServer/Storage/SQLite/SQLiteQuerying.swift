@@ -1,4 +1,5 @@
 import ChatCore
+import ChatSQLite
 import SQLiteNIO
 import Synchronization
 
@@ -19,28 +20,9 @@ extension SQLiteQuerying {
     }
 }
 
-/// The names of a statement's columns, shared by all of its rows.
-final class SQLiteColumns: Sendable {
-    let names: [String]
-    private let offsets: [String: Int]
-
-    init(names: [String]) {
-        self.names = names
-        self.offsets = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    var count: Int { self.names.count }
-
-    func offset(of name: String) -> Int? { self.offsets[name] }
-}
-
-/// One row of a result, read by column name (see `SQLiteRecord+Decoding`).
-struct SQLiteRecord: Sendable {
-    let columns: SQLiteColumns
-    let values: [SQLiteData]
-
-    func column(_ name: String) -> SQLiteData? {
-        self.columns.offset(of: name).map { self.values[$0] }
+extension NativeSQLiteConnection: SQLiteQuerying {
+    func rows(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRecord] {
+        try self.run(sql, binds)
     }
 }
 

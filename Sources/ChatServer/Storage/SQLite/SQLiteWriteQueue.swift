@@ -1,3 +1,4 @@
+import ChatSQLite
 import Logging
 import SQLiteNIO
 import Synchronization

@@ -68,12 +68,18 @@ struct RegisterCommand: AsyncParsableCommand {
 
 /// `chat-tui logout`.
 struct LogoutCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the saved session.")
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Forget the saved session, and delete the offline cache of messages."
+    )
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        print(self.global.store.delete() ? "Signed out" : "Not signed in")
+        let store = self.global.store
+        let signedOut = store.delete()
+        ClientCache.delete(in: store.directory)
+        print(signedOut ? "Signed out" : "Not signed in")
     }
 }
 

@@ -10,6 +10,8 @@ struct SearchCommand: AsyncParsableCommand {
         discussion: """
             TEXT is words that must all appear, "a phrase" in quotes, -word to leave out, and pre* for a prefix.
             Matches are shown in bold on a terminal (not under NO_COLOR), between » and « otherwise.
+            When the server cannot be reached, the messages in chat-tui's offline cache are searched instead
+            (the newest 1,000 of each group), and a line on stderr says so.
             Examples: chat-tui search deploy; chat-tui search --group Friends '"release notes" -draft'
             """
     )
@@ -27,19 +29,21 @@ struct SearchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (api, _) = try self.global.signedIn()
-        var group: Group?
-        if let name = self.group { group = try await GroupResolver.resolve(name, with: api) }
+        let (api, session) = try self.global.signedIn()
         let query = self.text.joined(separator: " ")
-        let page = try await attempt(api.baseURL) { () async throws(APIError) in
-            try await api.search(query, groupID: group?.id, cursor: self.cursor, limit: self.limit)
+        let found: (page: SearchPage, names: [String: String])
+        do throws(CLIError) {
+            found = try await self.searchServer(query, api: api)
+        } catch {
+            guard error.exitCode == CLIError.Status.temporary, self.cursor == nil, let cached = try self.searchCache(query, session: session) else {
+                throw error
+            }
+            FileHandle.standardError.write(Data("chat-tui: \(error.message); searched the offline cache instead\n".utf8))
+            found = cached
         }
+        let (page, names) = found
         if self.json { return try printJSON(page) }
         if page.hits.isEmpty { return print(self.cursor == nil ? "Nothing matches." : "No more matches.") }
-        var names: [String: String] = group.map { [$0.id: $0.name] } ?? [:]
-        if group == nil, let groups = try? await api.groups() {
-            names = Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        }
         let bold = Terminal.isTTY(STDOUT_FILENO) && !Terminal.noColor()
         for hit in page.hits {
             let place = TerminalText.line(names[hit.message.groupId] ?? hit.message.groupId)
@@ -49,6 +53,37 @@ struct SearchCommand: AsyncParsableCommand {
             )
         }
         if let next = page.nextCursor { print("More: chat-tui search --cursor \(next) …") }
+    }
+
+    /// The server's hits, with the names of the groups they are in.
+    private func searchServer(_ query: String, api: APIClient) async throws(CLIError) -> (page: SearchPage, names: [String: String]) {
+        var group: Group?
+        if let name = self.group { group = try await GroupResolver.resolve(name, with: api) }
+        let page = try await attempt(api.baseURL) { () async throws(APIError) in
+            try await api.search(query, groupID: group?.id, cursor: self.cursor, limit: self.limit)
+        }
+        var names = group.map { [$0.id: $0.name] } ?? [:]
+        if group == nil, !self.json, let groups = try? await api.groups() {
+            names = Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        }
+        return (page, names)
+    }
+
+    /// The hits in chat-tui's offline cache, with the cached groups' names, or `nil` when there is no cache.
+    private func searchCache(_ query: String, session: Session) throws(CLIError) -> (page: SearchPage, names: [String: String])? {
+        guard let cache = ClientCache.existing(in: self.global.store.directory, for: session) else { return nil }
+        defer { cache.close() }
+        let groups = cache.load()?.groups.map(\.group) ?? []
+        var groupID: String?
+        if let wanted = self.group {
+            guard let found = groups.first(where: { $0.id == wanted }) ?? groups.first(where: { $0.name == wanted }) else {
+                throw CLIError("no cached group is called \"\(wanted)\" (the server cannot be reached)", exitCode: CLIError.Status.temporary)
+            }
+            groupID = found.id
+        }
+        let hits = cache.search(SearchQuery(parsing: query), groupID: groupID, limit: self.limit)
+        let names = Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return (SearchPage(hits: hits, nextCursor: nil), names)
     }
 
     /// The message's text on one line, its matches marked; nothing from the network reaches the terminal raw.

@@ -179,9 +179,9 @@ enum ChatView {
         case .reconnecting(let retryIn):
             // Counts down with the UI's ticks.
             if let reconnectAt, let now {
-                ("◌ reconnecting in \(max(1, Int(reconnectAt.timeIntervalSince(now).rounded(.up))))s", .yellow)
+                ("○ offline · reconnecting in \(max(1, Int(reconnectAt.timeIntervalSince(now).rounded(.up))))s", .yellow)
             } else {
-                ("◌ reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
+                ("○ offline · reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
             }
         case .offline: ("○ offline", .red)
         case .signedOut: ("✗ session expired: chat-tui login", .red)

@@ -55,7 +55,7 @@ enum OverlayView {
             }
             let more = panel.more ? " · more on the server: narrow the words" : ""
             self.box(
-                title: "Search: \(TerminalText.sanitize(panel.query)) (\(panel.hits.count))",
+                title: "Search: \(TerminalText.sanitize(panel.query)) (\(panel.hits.count))\(panel.offline ? " · offline, cached messages" : "")",
                 lines: lines + [StyledLine(""), StyledLine("↑↓ select · Enter jumps · Esc closes\(more)", style: .dim)],
                 into: &grid
             )

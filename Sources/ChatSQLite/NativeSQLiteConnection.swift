@@ -10,7 +10,7 @@ import VaporCSQLite
 /// that cost more than SQLite itself. This connection runs a statement on the calling thread (the writer's own,
 /// see ``WriterExecutor``), so a batch of writes runs without a hop. It calls the SQLite that SQLiteNIO embeds
 /// (its `sqlite_nio_` symbols): one copy of SQLite in the process, or POSIX file locks would not see each other.
-final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
+package final class NativeSQLiteConnection: @unchecked Sendable {
     // @unchecked: the handle and the statement cache are only touched under `lock`.
     private struct Prepared {
         let statement: OpaquePointer
@@ -25,7 +25,7 @@ final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
     private var cache: [String: Prepared] = [:]
 
     /// Opens the database file at `path` (created if missing), or a private in-memory database when `nil`.
-    init(path: String?) throws {
+    package init(path: String?) throws {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite_nio_sqlite3_open_v2(path ?? ":memory:", &self.handle, flags, nil)
         guard code == SQLITE_OK else {
@@ -40,16 +40,13 @@ final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
     deinit { self.close() }
 
     /// Whether a transaction is open: SQLite rolls one back by itself on some errors, which this tells.
-    var inTransaction: Bool {
+    package var inTransaction: Bool {
         self.lock.withLock { _ in self.handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
     }
 
-    func rows(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRecord] {
-        try self.run(sql, binds)
-    }
-
     /// Runs one statement on the calling thread and returns its rows.
-    func run(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteRecord] {
+    @discardableResult
+    package func run(_ sql: String, _ binds: [SQLiteData] = []) throws -> [SQLiteRecord] {
         try self.lock.withLock { _ in
             guard let handle = self.handle else { throw NativeSQLiteError(code: SQLITE_MISUSE, message: "the connection is closed") }
             let prepared = try self.prepared(sql, on: handle)
@@ -72,7 +69,7 @@ final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
     }
 
     /// Installs `chat_search_text(text)`, which the search triggers call (see ``Migration/search``).
-    func installSearchFunction() throws {
+    package func installSearchFunction() throws {
         try self.lock.withLock { _ in
             let code = sqlite_nio_sqlite3_create_function_v2(
                 self.handle,
@@ -100,7 +97,7 @@ final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
     }
 
     /// Finalises every statement and closes the database; later calls fail.
-    func close() {
+    package func close() {
         self.lock.withLock { _ in
             for prepared in self.cache.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
             self.cache = [:]
@@ -179,27 +176,27 @@ final class NativeSQLiteConnection: SQLiteQuerying, @unchecked Sendable {
 }
 
 /// A failure reported by SQLite through ``NativeSQLiteConnection``, with its extended result code.
-struct NativeSQLiteError: Error, CustomStringConvertible {
-    let code: Int32
-    let message: String
+package struct NativeSQLiteError: Error, CustomStringConvertible {
+    package let code: Int32
+    package let message: String
 
-    init(code: Int32, message: String) {
+    package init(code: Int32, message: String) {
         self.code = code
         self.message = message
     }
 
-    init(code: Int32, handle: OpaquePointer?) {
+    package init(code: Int32, handle: OpaquePointer?) {
         self.code = code
         self.message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(code)"
     }
 
     /// The primary result code (`SQLITE_FULL`, `SQLITE_IOERR`…), without the extended part.
-    var primaryCode: Int32 { self.code & 0xff }
+    package var primaryCode: Int32 { self.code & 0xff }
 
     /// `SQLITE_CONSTRAINT_UNIQUE` or `SQLITE_CONSTRAINT_PRIMARYKEY` (C macros that Swift does not import).
-    var isUniqueViolation: Bool { self.code == SQLITE_CONSTRAINT | (8 << 8) || self.code == SQLITE_CONSTRAINT | (6 << 8) }
+    package var isUniqueViolation: Bool { self.code == SQLITE_CONSTRAINT | (8 << 8) || self.code == SQLITE_CONSTRAINT | (6 << 8) }
 
-    var description: String { "SQLite error \(self.code): \(self.message)" }
+    package var description: String { "SQLite error \(self.code): \(self.message)" }
 }
 
 /// SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
