@@ -11,9 +11,9 @@ struct TmuxTerminal {
         try self.tmux(["new-session", "-d", "-s", "keep", "-x", "100", "-y", "30", "cat"])
     }
 
-    /// Launches `executable` with `home` as CHAT_HOME and returns the milliseconds it reports for `mark`,
-    /// counted from just before the launch.
-    func launch(_ executable: String, home: URL, until mark: String) async throws -> Double {
+    /// Launches `executable` with `home` as CHAT_HOME and returns the steps it reports (milliseconds since just
+    /// before the launch, the first of each name) once it has reported `mark`.
+    func launch(_ executable: String, home: URL, until mark: String) async throws -> [String: Double] {
         let report = home.appendingPathComponent("start-report")
         try? FileManager.default.removeItem(at: report)
         let environment = [
@@ -25,12 +25,13 @@ struct TmuxTerminal {
         defer { try? self.tmux(["kill-session", "-t", "run"]) }
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOf: report, encoding: .utf8),
-                let line = text.split(separator: "\n").first(where: { $0.hasPrefix(mark + " ") }),
-                let microseconds = Double(line.dropFirst(mark.count + 1))
-            {
-                return microseconds / 1000
+            var steps: [String: Double] = [:]
+            for line in (try? String(contentsOf: report, encoding: .utf8))?.split(separator: "\n") ?? [] {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let microseconds = Double(parts[1]), steps[String(parts[0])] == nil else { continue }
+                steps[String(parts[0])] = microseconds / 1000
             }
+            if steps[mark] != nil { return steps }
             try await Task.sleep(for: .milliseconds(2))
         }
         throw BenchError("chat-tui reported no \(mark) within 20 s (home \(home.path))")

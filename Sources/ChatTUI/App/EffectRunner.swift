@@ -46,7 +46,10 @@ final class EffectRunner: Sendable {
                 // it saves the newest state it has not saved (the last one too, once the engine stops).
                 let saves = AsyncStream.makeStream(of: SyncState.self, bufferingPolicy: .bufferingNewest(1))
                 group.addTask {
+                    var first = true
                     for await state in engine.states {
+                        if first { StartupReport.mark("first_state_us") }
+                        first = false
                         self.post(.sync(state))
                         saves.continuation.yield(state)
                     }
@@ -206,7 +209,10 @@ final class EffectRunner: Sendable {
         } catch {
             self.post(.failed("The offline cache is off: \(error)"))
         }
-        let engine = SyncEngine(api: api, me: session.user, restoring: cache?.load())
+        StartupReport.mark("cache_opened_us")
+        let snapshot = cache?.load()
+        StartupReport.mark("cache_loaded_us")
+        let engine = SyncEngine(api: api, me: session.user, restoring: snapshot)
         self.api.withLock { $0 = api }
         self.engine.withLock { $0 }?.stop()
         self.engine.withLock { $0 = engine }

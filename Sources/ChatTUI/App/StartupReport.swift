@@ -21,6 +21,13 @@ package struct StartupReport {
         return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
     }
 
+    /// Appends a step of the start (`name elapsed`), from any thread: where the time goes.
+    static func mark(_ name: String) {
+        let report = StartupReport()
+        guard let path = report.path else { return }
+        report.append("\(name) \(Self.nowMicroseconds() - report.startMicroseconds)\n", to: path)
+    }
+
     /// Called after each frame reached the terminal.
     mutating func drawn(_ model: AppModel) {
         guard let path = self.path, !self.messagesReported else { return }
@@ -34,14 +41,13 @@ package struct StartupReport {
             self.messagesReported = true
             lines += "first_screen_us \(elapsed)\n"
         }
-        guard !lines.isEmpty, let handle = FileHandle(forWritingAtPath: path) ?? Self.created(path) else { return }
-        handle.seekToEndOfFile()
-        handle.write(Data(lines.utf8))
-        try? handle.close()
+        if !lines.isEmpty { self.append(lines, to: path) }
     }
 
-    private static func created(_ path: String) -> FileHandle? {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        return FileHandle(forWritingAtPath: path)
+    private func append(_ lines: String, to path: String) {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        _ = lines.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+        close(descriptor)
     }
 }

@@ -3,8 +3,8 @@ import ChatSQLite
 import Foundation
 import SQLiteNIO
 
-/// The cache's tables. Rows are copies of the server's models (as JSON), with the columns that ordering,
-/// trimming and the offline search need.
+/// The cache's tables: copies of the server's models (messages a column a field, see ``MessageRow``; groups and
+/// members as JSON), with the columns that ordering, trimming and the offline search need.
 enum CacheSchema {
     static let statements = [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
@@ -14,13 +14,7 @@ enum CacheSchema {
             rev INTEGER NOT NULL, read_seq INTEGER NOT NULL, group_json TEXT NOT NULL, members_json TEXT
         ) WITHOUT ROWID
         """,
-        """
-        CREATE TABLE messages (
-            group_id TEXT NOT NULL, seq INTEGER NOT NULL CHECK (seq > 0), rev INTEGER NOT NULL,
-            created_ms INTEGER NOT NULL, deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
-            words TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (group_id, seq)
-        ) WITHOUT ROWID
-        """,
+        MessageRow.table,
         "CREATE INDEX messages_by_time ON messages (created_ms)",
         """
         CREATE TABLE outbox (
@@ -135,15 +129,7 @@ extension ClientCache {
             held = held.filter { $0.key >= first && $0.key <= last }
         }
         for message in cached.messages where held[message.seq] != message.rev {
-            let words = " " + SearchText.tokens(message.text).map(\.key).joined(separator: " ") + " "
-            try self.connection.run(
-                "INSERT OR REPLACE INTO messages (group_id, seq, rev, created_ms, deleted, words, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    .text(id), .integer(Int(message.seq)), .integer(Int(message.rev)),
-                    .integer(Int(message.createdAt.timeIntervalSince1970 * 1000)), .integer(message.deleted ? 1 : 0), .text(words),
-                    .text(String(decoding: try encoder.encode(message), as: UTF8.self)),
-                ]
-            )
+            try self.connection.run(MessageRow.insert, try MessageRow.binds(message, encoder: encoder))
             held[message.seq] = message.rev
         }
         marks.messages[id] = held
@@ -164,12 +150,16 @@ extension ClientCache {
             conditions.append("group_id = ?")
             binds.append(.text(groupID))
         }
-        let sql = "SELECT json FROM messages WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_ms DESC, seq DESC"
+        let sql = """
+            SELECT group_id, \(MessageRow.columns) FROM messages WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY created_ms DESC, seq DESC
+            """
         guard let rows = try? self.connection.run(sql, binds) else { return [] }
         let decoder = ChatJSON.decoder
         var hits: [SearchHit] = []
         for row in rows {
-            guard let json = row.values.first?.string, let message = try? decoder.decode(Message.self, from: Data(json.utf8)),
+            guard let groupID = row.values.first?.string,
+                let message = try? MessageRow.message(Array(row.values.dropFirst()), in: groupID, decoder: decoder),
                 query.matches(message.text)
             else { continue }
             hits.append(SearchHit(message: message, highlights: query.highlights(in: message.text)))

@@ -13,7 +13,7 @@ import Synchronization
 /// of another account or server is deleted and built again; the cache is never worth a crash.
 package final class ClientCache: Sendable {
     /// Bumped when the tables change: an older file is rebuilt, not migrated (it only holds copies).
-    static let schemaVersion = 1
+    static let schemaVersion = 2
     package static let fileName = "cache.sqlite"
     /// The most messages kept per group, the newest.
     let messagesPerGroup: Int
@@ -116,9 +116,10 @@ package final class ClientCache: Sendable {
                 let group = try decoder.decode(Group.self, from: Data(json.utf8))
                 let members = try row.column("members_json")?.string.map { try decoder.decode([Member].self, from: Data($0.utf8)) }
                 var messages: [Message] = []
-                for message in try self.connection.run("SELECT json FROM messages WHERE group_id = ? ORDER BY seq", [.text(id)]) {
-                    guard let text = message.values.first?.string else { continue }
-                    let decoded = try decoder.decode(Message.self, from: Data(text.utf8))
+                let rows = try self.connection.run("SELECT \(MessageRow.columns) FROM messages WHERE group_id = ? ORDER BY seq", [.text(id)])
+                messages.reserveCapacity(rows.count)
+                for row in rows {
+                    let decoded = try MessageRow.message(row.values, in: id, decoder: decoder)
                     // Only a contiguous run is a timeline: a hole (which a sound file never has) drops what lies before it.
                     if let last = messages.last, decoded.seq != last.seq + 1 { messages.removeAll() }
                     messages.append(decoded)

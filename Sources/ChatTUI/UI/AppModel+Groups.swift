@@ -99,14 +99,16 @@ extension AppModel {
     }
 
     /// The message pane's lines for a group, as drawn.
-    func messageLines(for timeline: GroupTimeline, width: Int) -> [StyledLine] {
+    /// `tail`: only the newest messages' lines (see ``MessageLines/build(timeline:pending:me:width:settings:newAfter:tail:)``).
+    func messageLines(for timeline: GroupTimeline, width: Int, tail: Int? = nil) -> [StyledLine] {
         MessageLines.build(
             timeline: timeline,
             pending: self.sync.pending(in: timeline.id),
             me: self.sync.me,
             width: width,
             settings: self.settings,
-            newAfter: self.newAfter?.groupId == timeline.id ? self.newAfter?.seq : nil
+            newAfter: self.newAfter?.groupId == timeline.id ? self.newAfter?.seq : nil,
+            tail: tail
         )
     }
 

@@ -80,30 +80,41 @@ public enum MessageLines {
         return self.palette[Int(hash % UInt32(self.palette.count))]
     }
 
+    /// With `tail`, only the lines of the newest `tail` messages (and what follows them) are built: the same
+    /// lines as the end of the full build, for a pane that shows the newest ones, at a cost that does not grow
+    /// with the history held.
     public static func build(
         timeline: GroupTimeline,
         pending: [OutgoingMessage],
         me: User?,
         width: Int,
         settings: UISettings = UISettings(),
-        newAfter: Int64? = nil
+        newAfter: Int64? = nil,
+        tail: Int? = nil
     ) -> [StyledLine] {
         guard width > 8 else { return [] }
         var lines: [StyledLine] = []
         if !timeline.loaded {
             return [StyledLine("Loading messages…", style: .dim, key: "top")]
         }
-        if timeline.loadingOlder {
+        var messages = timeline.messages[...]
+        var lastDay: String?
+        var markerDue = newAfter
+        if let tail, tail < messages.count {
+            messages = messages.suffix(tail)
+            let before = timeline.messages[messages.startIndex - 1]
+            lastDay = LocalTime.day(before.createdAt)
+            // The new-messages line belongs above an earlier message, out of this range.
+            if let after = newAfter, before.seq > after { markerDue = nil }
+        } else if timeline.loadingOlder {
             lines.append(StyledLine("Loading older messages…", style: .dim, key: "top"))
         } else if timeline.hasOlder {
             lines.append(StyledLine("PgUp for older messages", style: .dim, key: "top"))
         } else {
             lines.append(StyledLine("── start of \(TerminalText.sanitize(timeline.group.name)) ──", style: .dim, key: "top"))
         }
-        var lastDay: String?
         let clock = LocalTime.Clock(format: settings.timestampFormat)
-        var markerDue = newAfter
-        for message in timeline.messages {
+        for message in messages {
             if let after = markerDue, message.seq > after {
                 lines.append(StyledLine("── new " + String(repeating: "─", count: max(0, width - 7)), style: CellStyle(foreground: .red), key: "new"))
                 markerDue = nil

@@ -14,7 +14,14 @@ struct ClientCacheTests {
     static func state(count: Int64 = 12) -> SyncState {
         var messages = (1...count).map { UIFixture.message($0, "note \($0) about the deploy") }
         messages[1].deleted = true
+        messages[1].deletedAt = UIFixture.t0.addingTimeInterval(1.5)
         messages[2].text = "Élan vital, café"
+        // Every field comes back exactly: fractional dates, an edit, a reply, reactions, a clientId.
+        messages[0].createdAt = Date(timeIntervalSince1970: 1_795_692_116.123)
+        messages[3].editedAt = UIFixture.t0.addingTimeInterval(0.457)
+        messages[4].replyTo = MessageRef(id: "g-1", seq: 1)
+        messages[5].reactions = [Reaction(emoji: "👍", userIds: ["bob", "me"]), Reaction(emoji: "🎉", userIds: ["bob"])]
+        messages[6].clientId = "c-6"
         let snapshot = SyncSnapshot(
             groups: [
                 .init(group: UIFixture.group("g", name: "Club", lastSeq: count), loaded: true, messages: messages, rev: count, readSeq: 3),
@@ -38,6 +45,7 @@ struct ClientCacheTests {
         let restored = try #require(try ClientCache.open(in: directory.url, for: Self.session).load())
         #expect(restored.groups.map(\.group.name) == ["Club", "Other"])
         #expect(restored.groups[0].messages == state.groups["g"]?.messages)
+        #expect(restored.groups[0].messages[5].reactions.map(\.count) == [2, 1])
         #expect(restored.groups[0].readSeq == 3 && restored.groups[0].rev == 12 && restored.groups[0].loaded)
         #expect(!restored.groups[1].loaded)
         #expect(restored.outbox == state.outbox)

@@ -8,7 +8,7 @@ import Testing
 @Suite("chat-tui starts from its cache: with the server stopped, and its outbox sent once after a restart (tmux)", .serialized)
 struct TmuxOfflineCacheTests {
     @Test(
-        "run 1 caches the group; run 2, server stopped, shows it marked offline, searches it (chat-tui search too), and keeps a typed message; run 3 sends it once",
+        "run 1 caches the group; run 2, server stopped, shows it marked offline, searches it (chat-tui search too), and keeps a typed message; run 3 catches up an edit and sends it once",
         .enabled(if: TmuxSession.isAvailable, "tmux is not installed (apt-get install tmux); CI installs it")
     )
     func restartOfflineAndOutbox() async throws {
@@ -22,7 +22,7 @@ struct TmuxOfflineCacheTests {
         let club = try await bob.createGroup(name: "Club")
         _ = try await ann.ok(["join", try await bob.createInvite(groupID: club.id).url])
         for number in 1...30 { _ = try await bob.sendMessage(groupID: club.id, text: "note \(number)", clientID: nil) }
-        _ = try await bob.sendMessage(groupID: club.id, text: "the deploy is at noon", clientID: nil)
+        let deploy = try await bob.sendMessage(groupID: club.id, text: "the deploy is at noon", clientID: nil)
 
         // Run 1, online: the group opens and its messages are cached.
         try await TmuxSession.with { tmux in
@@ -68,11 +68,14 @@ struct TmuxOfflineCacheTests {
 
         // Run 3, the server back on its port and file: the message typed offline goes out, once.
         server = try await cliServer(in: directory.url, environment: ["PORT": "\(port)"])
+        // Meanwhile Bob edited a cached message: the change feed brings it to the cached screen.
+        _ = try await bob.editMessage(groupID: club.id, messageID: deploy.id, text: "the deploy moves to one")
         try await TmuxSession.with { tmux in
             let exitFile = directory.path("exit-3")
             try await tmux.startChatTUI(home: ann.home, server: server.baseURL, exitFile: exitFile, width: 100, height: 30)
             try await tmux.waitFor("the message delivered") { screen in
                 screen.contains("● connected") && screen.contains("Ann: typed offline") && !screen.contains("typed offline ⋯")
+                    && screen.contains("Bob: the deploy moves to one (edited)")
             }
             try await tmux.type("/quit")
             try await tmux.press("Enter")

@@ -114,6 +114,32 @@ struct ChatViewTests {
         #expect(text.contains("message 20"))
         #expect(text.contains("↓ 10 new below · End"))
     }
+
+    @Test("laying out only the newest messages gives the same bottom lines as the whole history: days, the new line, quotes")
+    func tailMatchesFullBuild() throws {
+        // 60 messages five hours apart (so the day changes every few), a reply to an early one, a deleted one,
+        // long texts that wrap, and a message still pending.
+        var messages = (1...60).map { seq in
+            var message = UIFixture.message(Int64(seq), String(repeating: "word\(seq) ", count: seq % 4 == 0 ? 12 : 1))
+            message.createdAt = UIFixture.t0.addingTimeInterval(Double(seq) * 5 * 3600)
+            return message
+        }
+        messages[55].replyTo = MessageRef(id: messages[2].id, seq: 3)
+        messages[57].deleted = true
+        var timeline = GroupTimeline(group: UIFixture.group("g", name: "Book club", lastSeq: 60))
+        timeline.loaded = true
+        timeline.messages = messages
+        let pending = [OutgoingMessage(clientId: "c1", groupId: "g", text: "on its way", createdAt: UIFixture.t0, status: .queued)]
+        for newAfter in [nil, 5, 52, 59] as [Int64?] {
+            let full = MessageLines.build(timeline: timeline, pending: pending, me: UIFixture.me, width: 40, newAfter: newAfter)
+            for tail in [1, 8, 20] {
+                let lines = MessageLines.build(timeline: timeline, pending: pending, me: UIFixture.me, width: 40, newAfter: newAfter, tail: tail)
+                #expect(lines.count < full.count)
+                let shown = tail + pending.count
+                #expect(Array(lines.suffix(shown)) == Array(full.suffix(shown)), "newAfter \(String(describing: newAfter)), tail \(tail)")
+            }
+        }
+    }
 }
 
 @Suite("The invite panel")

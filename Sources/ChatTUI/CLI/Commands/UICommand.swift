@@ -21,6 +21,7 @@ struct UICommand: AsyncParsableCommand {
         let server = try self.global.serverURL(session: saved)
         let session = saved?.server == server ? saved : nil
         let settings = try UserConfig.load(from: store.directory.appendingPathComponent("config.toml"))
+        StartupReport.mark("main_us")
         let app = TerminalApp()
         let runner = EffectRunner(server: server, store: store) { app.post($0) }
         var model = AppModel(screen: .login(LoginForm()), server: server, me: nil, width: 80, height: 24)

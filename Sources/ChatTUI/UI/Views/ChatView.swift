@@ -93,9 +93,11 @@ enum ChatView {
         let members = timeline.group.memberCount == 1 ? "1 member" : "\(timeline.group.memberCount) members"
         var headerX = grid.put("# " + TerminalText.sanitize(timeline.group.name), x: x, y: layout.headerRow, style: .bold)
         headerX = grid.put(" · \(members)", x: headerX, y: layout.headerRow, style: .dim)
-        let lines = model.messageLines(for: timeline, width: layout.messageWidth)
         let rows = layout.messageRows
-        let end = max(min(rows, lines.count), ScrollAnchor.end(of: lines, anchor: model.scroll[timeline.id]))
+        // Following the newest message, only as many messages as rows are laid out (each takes a line at least).
+        let anchor = model.scroll[timeline.id]
+        let lines = model.messageLines(for: timeline, width: layout.messageWidth, tail: anchor == nil ? rows : nil)
+        let end = max(min(rows, lines.count), ScrollAnchor.end(of: lines, anchor: anchor))
         let start = max(0, end - rows)
         // Newest at the bottom, as in every chat.
         let top = layout.firstMessageRow + rows - (end - start)
