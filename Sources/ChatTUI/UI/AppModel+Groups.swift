@@ -23,6 +23,8 @@ extension AppModel {
         } else {
             self.reconnectAt = nil
         }
+        // Quotes that could not be fetched while the server was away are asked again once it is back.
+        if state.connection == .connected, previousConnection != .connected { self.quotesAsked = [] }
         effects += self.checkMentions()
         return effects + self.keepSelection() + self.continueJump()
     }

@@ -61,6 +61,12 @@ struct MessageLifecycleViewTests {
             ]
         )
         #expect(!model.update(.sync(model.sync)).contains { if case .fetchQuote = $0 { true } else { false } }, "asked once, not on every change")
+        // The fetch failed with the server away: once it is back, the quote is asked again.
+        var away = model.sync
+        away.connection = .reconnecting(retryIn: .seconds(2))
+        _ = model.update(.sync(away))
+        away.connection = .connected
+        #expect(model.update(.sync(away)).filter { if case .fetchQuote = $0 { true } else { false } }.count == 1)
 
         var state = model.sync
         state.groups["g"]?.quoted[original.id] = original
