@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "ChatCore",
                 "ChatServer",
+                "ChatSQLite",
                 "ChatTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

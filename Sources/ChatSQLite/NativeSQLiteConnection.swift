@@ -71,29 +71,35 @@ package final class NativeSQLiteConnection: @unchecked Sendable {
     /// Installs `chat_search_text(text)`, which the search triggers call (see ``Migration/search``).
     package func installSearchFunction() throws {
         try self.lock.withLock { _ in
-            let code = sqlite_nio_sqlite3_create_function_v2(
-                self.handle,
-                "chat_search_text",
-                1,
-                SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                nil,
-                { context, _, values in
-                    guard let value = values?[0], sqlite_nio_sqlite3_value_type(value) == SQLITE_TEXT,
-                        let text = sqlite_nio_sqlite3_value_text(value)
-                    else {
-                        sqlite_nio_sqlite3_result_null(context)
-                        return
-                    }
-                    let count = Int(sqlite_nio_sqlite3_value_bytes(value))
-                    let indexable = SearchText.indexable(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
-                    sqlite_nio_sqlite3_result_text(context, indexable, -1, transientDestructor)
-                },
-                nil,
-                nil,
-                nil
-            )
+            let code = Self.installSearchFunction(on: self.handle)
             guard code == SQLITE_OK else { throw NativeSQLiteError(code: code, handle: self.handle) }
         }
+    }
+
+    /// Registers `chat_search_text` on a database handle of one's own (chat-bench's native baseline); returns
+    /// SQLite's result code.
+    package static func installSearchFunction(on handle: OpaquePointer?) -> Int32 {
+        sqlite_nio_sqlite3_create_function_v2(
+            handle,
+            "chat_search_text",
+            1,
+            SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+            nil,
+            { context, _, values in
+                guard let value = values?[0], sqlite_nio_sqlite3_value_type(value) == SQLITE_TEXT,
+                    let text = sqlite_nio_sqlite3_value_text(value)
+                else {
+                    sqlite_nio_sqlite3_result_null(context)
+                    return
+                }
+                let count = Int(sqlite_nio_sqlite3_value_bytes(value))
+                let indexable = SearchText.indexable(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+                sqlite_nio_sqlite3_result_text(context, indexable, -1, transientDestructor)
+            },
+            nil,
+            nil,
+            nil
+        )
     }
 
     /// Finalises every statement and closes the database; later calls fail.

@@ -1,4 +1,5 @@
 import ChatCore
+import ChatSQLite
 import Foundation
 import VaporCSQLite
 
@@ -96,28 +97,9 @@ final class NativeSQLiteBaseline {
         return Double(rows) / (ContinuousClock.now - start).seconds
     }
 
-    /// Registers `chat_search_text`, which the search index's triggers call, as chat-server does.
+    /// Registers `chat_search_text`, which the search index's triggers call: chat-server's own function.
     private func installSearchFunction() throws {
-        let code = sqlite_nio_sqlite3_create_function_v2(
-            self.database,
-            "chat_search_text",
-            1,
-            SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-            nil,
-            { context, _, values in
-                guard let value = values?[0], sqlite_nio_sqlite3_value_type(value) == SQLITE_TEXT,
-                    let text = sqlite_nio_sqlite3_value_text(value)
-                else {
-                    sqlite_nio_sqlite3_result_null(context)
-                    return
-                }
-                let indexable = SearchText.indexable(String(cString: text))
-                sqlite_nio_sqlite3_result_text(context, indexable, -1, nativeTransient)
-            },
-            nil,
-            nil,
-            nil
-        )
+        let code = NativeSQLiteConnection.installSearchFunction(on: self.database)
         guard code == SQLITE_OK else { throw self.failure("register chat_search_text") }
     }
 

@@ -146,6 +146,12 @@ package final class ClientCache: Sendable {
         }
     }
 
+    /// The cached groups alone, in order, without reading their messages (`chat-tui search` with no server).
+    func groups() -> [Group] {
+        let rows = (try? self.connection.run("SELECT group_json FROM groups ORDER BY position")) ?? []
+        return rows.compactMap { row in row.values.first?.string.flatMap { try? ChatJSON.decoder.decode(Group.self, from: Data($0.utf8)) } }
+    }
+
     private static func outgoing(_ row: SQLiteRecord) -> OutgoingMessage? {
         guard let clientID = row.column("client_id")?.string, let groupID = row.column("group_id")?.string,
             let text = row.column("text")?.string, let created = row.column("created_ms")?.integer

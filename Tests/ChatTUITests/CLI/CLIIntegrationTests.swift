@@ -34,6 +34,17 @@ struct CLI {
     }
 }
 
+/// Ann signed in as a guest with chat-tui in `home`, and Bob (through the API) with a group "Club" she joined.
+func annInBobsClub(home: String, server: ServerProcess) async throws -> (ann: CLI, bob: APIClient, club: Group) {
+    let ann = CLI(home: home, server: server.baseURL)
+    _ = try await ann.ok(["login", "--guest", "--name", "Ann"])
+    let anonymous = APIClient(baseURL: server.baseURL)
+    let bob = anonymous.authenticated(try await anonymous.guest(displayName: "Bob").token)
+    let club = try await bob.createGroup(name: "Club")
+    _ = try await ann.ok(["join", try await bob.createInvite(groupID: club.id).url])
+    return (ann, bob, club)
+}
+
 /// A server, and Ann signed in on it with a group "Club" of hers.
 func annWithClub(in directory: borrowing TemporaryDirectory) async throws -> (ServerProcess, CLI) {
     let server = try await cliServer(in: directory.url)

@@ -14,12 +14,7 @@ struct TmuxModerationTests {
     func liveLifecycleAndKick() async throws {
         let directory = try TemporaryDirectory()
         let server = try await cliServer(in: directory.url)
-        let ann = CLI(home: directory.path("ann"), server: server.baseURL)
-        _ = try await ann.ok(["login", "--guest", "--name", "Ann"])
-        let anonymous = APIClient(baseURL: server.baseURL)
-        let bob = anonymous.authenticated(try await anonymous.guest(displayName: "Bob").token)
-        let club = try await bob.createGroup(name: "Club")
-        _ = try await ann.ok(["join", try await bob.createInvite(groupID: club.id).url])
+        let (ann, bob, club) = try await annInBobsClub(home: directory.path("ann"), server: server)
         let hello = try await bob.sendMessage(groupID: club.id, text: "hello from bob", clientID: nil)
         _ = try await bob.sendMessage(groupID: club.id, text: "the deploy is at noon", clientID: nil)
         _ = try await bob.sendMessage(groupID: club.id, text: "last words", clientID: nil)

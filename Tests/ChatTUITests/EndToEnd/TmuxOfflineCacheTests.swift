@@ -15,12 +15,7 @@ struct TmuxOfflineCacheTests {
         let directory = try TemporaryDirectory()
         var server = try await cliServer(in: directory.url)
         let port = server.port
-        let ann = CLI(home: directory.path("ann"), server: server.baseURL)
-        _ = try await ann.ok(["login", "--guest", "--name", "Ann"])
-        let anonymous = APIClient(baseURL: server.baseURL)
-        let bob = anonymous.authenticated(try await anonymous.guest(displayName: "Bob").token)
-        let club = try await bob.createGroup(name: "Club")
-        _ = try await ann.ok(["join", try await bob.createInvite(groupID: club.id).url])
+        let (ann, bob, club) = try await annInBobsClub(home: directory.path("ann"), server: server)
         for number in 1...30 { _ = try await bob.sendMessage(groupID: club.id, text: "note \(number)", clientID: nil) }
         let deploy = try await bob.sendMessage(groupID: club.id, text: "the deploy is at noon", clientID: nil)
 

@@ -73,13 +73,14 @@ struct SearchCommand: AsyncParsableCommand {
     private func searchCache(_ query: String, session: Session) throws(CLIError) -> (page: SearchPage, names: [String: String])? {
         guard let cache = ClientCache.existing(in: self.global.store.directory, for: session) else { return nil }
         defer { cache.close() }
-        let groups = cache.load()?.groups.map(\.group) ?? []
+        let groups = cache.groups()
         var groupID: String?
         if let wanted = self.group {
-            guard let found = groups.first(where: { $0.id == wanted }) ?? groups.first(where: { $0.name == wanted }) else {
-                throw CLIError("no cached group is called \"\(wanted)\" (the server cannot be reached)", exitCode: CLIError.Status.temporary)
+            do throws(CLIError) {
+                groupID = try GroupResolver.resolve(wanted, among: groups).id
+            } catch {
+                throw CLIError("\(error.message), in the offline cache (the server cannot be reached)", exitCode: CLIError.Status.temporary)
             }
-            groupID = found.id
         }
         let hits = cache.search(SearchQuery(parsing: query), groupID: groupID, limit: self.limit)
         let names = Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })

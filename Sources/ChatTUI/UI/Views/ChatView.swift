@@ -180,13 +180,15 @@ enum ChatView {
         case .connecting: ("◌ connecting…", .yellow)
         case .reconnecting(let retryIn):
             // Counts down with the UI's ticks.
-            if let reconnectAt, let now {
-                ("○ offline · reconnecting in \(max(1, Int(reconnectAt.timeIntervalSince(now).rounded(.up))))s", .yellow)
-            } else {
-                ("○ offline · reconnecting in \(max(1, Int(retryIn.components.seconds.magnitude)))s", .yellow)
-            }
+            ("○ offline · reconnecting in \(Self.secondsLeft(retryIn, until: reconnectAt, now: now))s", .yellow)
         case .offline: ("○ offline", .red)
         case .signedOut: ("✗ session expired: chat-tui login", .red)
         }
+    }
+
+    /// Whole seconds until the next attempt, at least 1: from the UI's clock when it has one, else the delay.
+    private static func secondsLeft(_ retryIn: Duration, until reconnectAt: Date?, now: Date?) -> Int {
+        guard let reconnectAt, let now else { return max(1, Int(retryIn.components.seconds.magnitude)) }
+        return max(1, Int(reconnectAt.timeIntervalSince(now).rounded(.up)))
     }
 }
