@@ -69,7 +69,7 @@ struct AllCommand: ScenarioCommand {
 struct IngestCommand: ScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Clients send messages as fast as acknowledgements allow; baseline: the SQLite C API, 100 rows per transaction."
+        abstract: "Clients send messages as fast as acknowledgements allow; baseline: the SQLite C API, 100 rows per transaction over as many groups."
     )
     static var scenarios: [any Scenario] { [IngestScenario()] }
     @OptionGroup var options: BenchOptions

@@ -14,16 +14,25 @@ struct FanoutScenario: Scenario {
         let (groups, members) = (plan.fanoutGroups, plan.fanoutMembers)
 
         bench.progress.phase("fanout baseline: bare WebSocket broadcaster, \(groups) groups of \(members)")
-        let baseline = try await bench.startBareServer().stopping { bare in
+        let (baseline, floor) = try await bench.startBareServer().stopping { bare in
             let load = FanoutLoad(groups: Array(repeating: nil, count: groups), members: members)
             try await load.connect(to: bare, tokens: Array(repeating: Array(repeating: nil, count: members), count: groups), bench: bench)
             defer { load.disconnect() }
-            return try await self.capacity(of: load, server: bare, bench: bench, label: "fanout baseline")
+            let capacity = try await self.capacity(of: load, server: bare, bench: bench, label: "fanout baseline")
+            // The same open loop as chat-server's, through the bare broadcaster: what this generator and machine
+            // add to every delivery, however fast the server.
+            let rate = capacity.deliveriesPerSecond / 2 / Double(members)
+            bench.progress.phase("fanout baseline: open loop at \(Int(rate)) messages/s")
+            await Self.openLoop(load, messagesPerSecond: rate, bench: bench)
+            return (capacity, (p50: load.latency.milliseconds(at: 50), p99: load.latency.milliseconds(at: 99)))
         }
 
         bench.progress.phase("fanout: starting chat-server, \(groups * members) members")
         return try await bench.chatServer(in: "fanout").stopping { server in
-            try await self.measure(server: server, baseline: baseline, bench: bench)
+            var result = try await self.measure(server: server, baseline: baseline, bench: bench)
+            result.add("baseline_p50_ms", floor.p50)
+            result.add("baseline_p99_ms", floor.p99)
+            return result
         }
     }
 

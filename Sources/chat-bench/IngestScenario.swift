@@ -4,8 +4,9 @@ import NIOCore
 import Synchronization
 
 /// `ingest`: N clients, each in its own group, send over the WebSocket as fast as acknowledgements allow, one
-/// message in flight each. Baseline: `NativeSQLiteBaseline` (the SQLite C API); `SQLiteBaseline` (a SQLiteNIO loop,
-/// the baseline before) is reported beside it for one release. Goal: ratio to the native baseline ≥ 0.5.
+/// message in flight each. Baseline: `NativeSQLiteBaseline` (the SQLite C API) writing to as many groups as there
+/// are clients; the same loop into one group, and `SQLiteBaseline` (a SQLiteNIO loop, the baseline before), are
+/// reported beside it. Goal: ratio to the native baseline ≥ 0.5.
 struct IngestScenario: Scenario {
     static let name = "ingest"
 
@@ -30,9 +31,11 @@ struct IngestScenario: Scenario {
         result.add("ack_p99_ms", sqlite.p99)
         result.add("errors", sqlite.errors)
         result.add("native_baseline_rows_per_s", baselines?.native, digits: 0)
+        result.add("native_one_group_rows_per_s", baselines?.nativeOneGroup, digits: 0)
         result.add("baseline_rows_per_s", baselines?.sqliteNIO, digits: 0)
         let ratio = baselines.map { sqlite.rate / $0.native }
         result.add("ratio", ratio)
+        result.add("ratio_to_native_one_group", baselines.map { sqlite.rate / $0.nativeOneGroup })
         result.add("ratio_to_sqlitenio_baseline", baselines.map { sqlite.rate / $0.sqliteNIO })
         result.add("server_cpu_share", sqlite.serverShare)
         result.add("generator_cpu_share", sqlite.generatorShare)
@@ -111,45 +114,63 @@ struct IngestScenario: Scenario {
         )
     }
 
-    /// The two insert loops, each on a fresh database that this machine's chat-server migrated, with a user and
-    /// a group it created; nil when there is no chat-server executable here (with `--server`).
-    private func baselines(_ bench: Bench) async throws -> (native: Double, sqliteNIO: Double)? {
+    /// The baselines' rates: each insert loop on a fresh database that this machine's chat-server migrated, with
+    /// users and groups it created.
+    private struct Baselines {
+        /// The SQLite C API, rows spread over as many groups and senders as the scenario has clients: the goal's.
+        let native: Double
+        /// The same loop into one group: every row lands at the end of the same B-tree pages, the easier case.
+        let nativeOneGroup: Double
+        /// The SQLiteNIO loop into one group (the baseline before).
+        let sqliteNIO: Double
+    }
+
+    /// The baselines; nil when there is no chat-server executable here (with `--server`).
+    private func baselines(_ bench: Bench) async throws -> Baselines? {
         guard FileManager.default.isExecutableFile(atPath: bench.chatServerPath) else {
             bench.progress.note("ingest: no chat-server executable here, so no SQLite baseline")
             return nil
         }
-        let rows = SQLiteBaseline.rowsPerTransaction
-        bench.progress.phase("ingest baseline: the SQLite C API, prepared statements, \(rows) rows per transaction")
-        let native = try await self.baselineDatabase(bench, folder: "ingest-native-baseline")
-        let nativeRate = try await NativeSQLiteBaseline.rowsPerSecond(
-            path: native.path,
-            groupID: native.groupID,
-            senderID: native.senderID,
-            seconds: bench.plan.seconds,
-            progress: bench.progress
-        )
-        bench.progress.phase("ingest baseline: a SQLiteNIO loop (the baseline before), \(rows) rows per transaction")
-        let nio = try await self.baselineDatabase(bench, folder: "ingest-baseline")
+        let (rows, groups, seconds) = (SQLiteBaseline.rowsPerTransaction, bench.plan.ingestClients, bench.plan.seconds)
+        let native = try await self.nativeRate(bench, folder: "ingest-native-baseline", groups: groups, "over \(groups) groups")
+        let oneGroup = try await self.nativeRate(bench, folder: "ingest-native-one-group", groups: 1, "into one group")
+        bench.progress.phase("ingest baseline: a SQLiteNIO loop (the baseline before), \(rows) rows per transaction into one group")
+        let nio = try await self.baselineDatabase(bench, folder: "ingest-baseline", groups: 1)
         let nioRate = try await SQLiteBaseline.rowsPerSecond(
             path: nio.path,
-            groupID: nio.groupID,
-            senderID: nio.senderID,
+            groupID: nio.targets[0].groupID,
+            senderID: nio.targets[0].senderID,
+            seconds: seconds,
+            progress: bench.progress
+        )
+        return Baselines(native: native, nativeOneGroup: oneGroup, sqliteNIO: nioRate)
+    }
+
+    /// The native loop's rate on a fresh database with `groups` groups.
+    private func nativeRate(_ bench: Bench, folder: String, groups: Int, _ spread: String) async throws -> Double {
+        bench.progress.phase("ingest baseline: the SQLite C API, \(SQLiteBaseline.rowsPerTransaction) rows per transaction \(spread)")
+        let database = try await self.baselineDatabase(bench, folder: folder, groups: groups)
+        return try await NativeSQLiteBaseline.rowsPerSecond(
+            path: database.path,
+            targets: database.targets,
             seconds: bench.plan.seconds,
             progress: bench.progress
         )
-        return (nativeRate, nioRate)
     }
 
-    /// A database in `folder` that chat-server created, with one user and one group of theirs.
-    private func baselineDatabase(_ bench: Bench, folder: String) async throws -> (path: String, groupID: String, senderID: String) {
+    /// A database in `folder` that chat-server created, with `groups` groups, each made by a user of its own.
+    private func baselineDatabase(_ bench: Bench, folder: String, groups: Int) async throws -> (path: String, targets: [BaselineTarget]) {
         let server = try await bench.startChatServer(in: folder)
         let api = APIClient(baseURL: server.baseURL, http: bench.http)
-        let auth = try await BenchError.wrap("guest sign-up") { () async throws(APIError) in try await api.guest(displayName: "baseline") }
-        let group = try await BenchError.wrap("create a group") { () async throws(APIError) in
-            try await api.authenticated(auth.token).createGroup(name: "baseline")
+        var targets: [BaselineTarget] = []
+        for member in try await bench.guests(groups, on: server, label: "baseline") {
+            let group = try await BenchError.wrap("create a group") { () async throws(APIError) in
+                try await api.authenticated(member.token).createGroup(name: "baseline")
+            }
+            targets.append(BaselineTarget(groupID: group.id, senderID: member.id))
         }
         await server.stop()
-        return (bench.workDirectory.appendingPathComponent("\(folder)/chat.sqlite").path, group.id, auth.user.id)
+        return (bench.workDirectory.appendingPathComponent("\(folder)/chat.sqlite").path, targets)
     }
 }
 

@@ -1,12 +1,14 @@
 import ChatCore
 import ChatSQLite
+import ChatServer
 import Foundation
 import VaporCSQLite
 
 /// The ingest baseline that tells what the machine can do: the SQLite C API on a thread of its own, statements
 /// prepared once, on the schema chat-server creates, with its durability (WAL, `synchronous=FULL`, foreign keys
 /// on), the same two statements per message as chat-server's insert (the search index's triggers included),
-/// 100 rows per transaction.
+/// 100 rows per transaction. The rows go to `targets` in turn: the scenario's groups, each with its sender, so
+/// that the loop writes to as many places in the tables as chat-server does; or one group, the easier case.
 ///
 /// It calls the SQLite that SQLiteNIO embeds (its `sqlite_nio_` symbols), so the process holds one copy of
 /// SQLite: two copies would break POSIX file locking between them.
@@ -16,16 +18,16 @@ final class NativeSQLiteBaseline {
     private var database: OpaquePointer?
     private var statements: [OpaquePointer?] = []
 
-    /// Rows per second over `seconds`, on the database file at `path`, into `groupID` as `senderID`; the loop
+    /// Rows per second over `seconds`, on the database file at `path`, into each of `targets` in turn; the loop
     /// runs on a thread of its own, so that no executor stands between it and SQLite.
-    static func rowsPerSecond(path: String, groupID: String, senderID: String, seconds: Double, progress: Progress) async throws -> Double {
+    static func rowsPerSecond(path: String, targets: [BaselineTarget], seconds: Double, progress: Progress) async throws -> Double {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(
                     with: Result {
                         let baseline = try NativeSQLiteBaseline(path: path)
                         defer { baseline.close() }
-                        return try baseline.run(groupID: groupID, senderID: senderID, seconds: seconds, progress: progress)
+                        return try baseline.run(targets: targets, seconds: seconds, progress: progress)
                     }
                 )
             }
@@ -39,14 +41,19 @@ final class NativeSQLiteBaseline {
             defer { self.close() }
             throw self.failure("open \(path)")
         }
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
+        // chat-server's settings, its checkpoint interval included.
+        for pragma in [
+            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000",
+            "PRAGMA secure_delete = ON", "PRAGMA wal_autocheckpoint = \(SQLiteSettings.checkpointPages)",
+        ] {
             try self.execute(pragma)
         }
         try self.installSearchFunction()
         for sql in [
             """
             UPDATE groups SET last_seq = last_seq + 1, last_rev = last_rev + 1, last_activity_at = max(last_activity_at, ?1)
-            WHERE id = ?2 RETURNING last_seq, last_rev
+            WHERE id = ?2 AND EXISTS (SELECT 1 FROM memberships WHERE group_id = ?2 AND user_id = ?3)
+            RETURNING last_seq, last_rev, (SELECT display_name FROM users WHERE id = ?3) AS display_name
             """,
             """
             INSERT INTO messages (group_id, seq, rev, created_rev, id, sender_id, text, client_id, created_at, search_rowid)
@@ -61,7 +68,8 @@ final class NativeSQLiteBaseline {
         }
     }
 
-    private func run(groupID: String, senderID: String, seconds: Double, progress: Progress) throws -> Double {
+    private func run(targets: [BaselineTarget], seconds: Double, progress: Progress) throws -> Double {
+        precondition(!targets.isEmpty, "the baseline needs a group to write to")
         let (take, insert) = (self.statements[0], self.statements[1])
         let text = LoadMark.text(group: 0, index: 0, nanos: nowNanos())
         let start = ContinuousClock.now
@@ -70,20 +78,22 @@ final class NativeSQLiteBaseline {
         while ContinuousClock.now < end {
             try self.execute("BEGIN IMMEDIATE")
             for _ in 0..<Self.rowsPerTransaction {
+                let target = targets[rows % targets.count]
                 let now = Date()
                 let milliseconds = Int64(now.timeIntervalSince1970 * 1000)
                 sqlite_nio_sqlite3_bind_int64(take, 1, milliseconds)
-                Self.bind(groupID, to: take, at: 2)
+                Self.bind(target.groupID, to: take, at: 2)
+                Self.bind(target.senderID, to: take, at: 3)
                 guard sqlite_nio_sqlite3_step(take) == SQLITE_ROW else { throw self.failure("take the group's next seq") }
                 let (seq, rev) = (sqlite_nio_sqlite3_column_int64(take, 0), sqlite_nio_sqlite3_column_int64(take, 1))
                 guard sqlite_nio_sqlite3_step(take) == SQLITE_DONE else { throw self.failure("finish the update") }
                 sqlite_nio_sqlite3_reset(take)
 
-                Self.bind(groupID, to: insert, at: 1)
+                Self.bind(target.groupID, to: insert, at: 1)
                 sqlite_nio_sqlite3_bind_int64(insert, 2, seq)
                 sqlite_nio_sqlite3_bind_int64(insert, 3, rev)
                 Self.bind(UUIDv7.make(at: now), to: insert, at: 4)
-                Self.bind(senderID, to: insert, at: 5)
+                Self.bind(target.senderID, to: insert, at: 5)
                 Self.bind(text, to: insert, at: 6)
                 Self.bind("n\(rows)", to: insert, at: 7)
                 sqlite_nio_sqlite3_bind_int64(insert, 8, milliseconds)
@@ -122,6 +132,12 @@ final class NativeSQLiteBaseline {
         sqlite_nio_sqlite3_close_v2(self.database)
         self.database = nil
     }
+}
+
+/// A group the baseline writes to, and its member who sends.
+struct BaselineTarget: Sendable {
+    let groupID: String
+    let senderID: String
 }
 
 /// SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.

@@ -2,21 +2,52 @@ import ChatCore
 import ChatTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import ChatServer
 
 @Suite("SQLite durability settings and group commit")
 struct GroupCommitTests {
-    @Test("the database runs in WAL mode with synchronous=FULL")
+    @Test("the database runs in WAL mode with synchronous=FULL, and checkpoints every 10,000 pages")
     func durability() async throws {
         let directory = try TemporaryDirectory()
         let store = try await SQLiteStore.open(location: .file(directory.path("d.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
         let journal = try await store.write { try await $0.connection.rows("PRAGMA journal_mode").first?.column("journal_mode")?.string }
         let synchronous = try await store.write { try await $0.connection.rows("PRAGMA synchronous").first?.column("synchronous")?.integer }
+        let checkpoint = try await store.write {
+            try await $0.connection.rows("PRAGMA wal_autocheckpoint").first?.column("wal_autocheckpoint")?.integer
+        }
         await store.close()
         #expect(journal == "wal")
         #expect(synchronous == 2, "FULL")
+        #expect(checkpoint == SQLiteSettings.checkpointPages)
+    }
+
+    @Test("a write's events are published before its caller resumes, in commit order, and not on the writer's thread")
+    func publication() async throws {
+        let directory = try TemporaryDirectory()
+        let sink = PublicationRecorder()
+        let store = try await SQLiteStore.open(location: .file(directory.path("p.sqlite")), sink: sink, logger: Logger(label: "t"))
+        let repository = SQLiteChatRepository(store: store)
+        try await repository.insertUser(User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date()), passwordHash: nil)
+        let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
+        let unpublished = try await withThrowingTaskGroup(of: Int64?.self) { tasks in
+            for index in 0..<200 {
+                tasks.addTask {
+                    let message = try await repository.appendMessage(
+                        MessageDraft(id: UUIDv7.make(), groupID: group.id, senderID: "u", text: "m\(index)", clientID: nil, createdAt: Date())
+                    )
+                    // Resumed: the event of this message must be out already.
+                    return sink.seqs.contains(message.message.seq) ? nil : message.message.seq
+                }
+            }
+            return try await tasks.reduce(into: [Int64]()) { if let seq = $1 { $0.append(seq) } }
+        }
+        await store.close()
+        #expect(unpublished.isEmpty, "resumed before their event was published: \(unpublished)")
+        #expect(sink.seqs == Array(1...200), "published once each, in commit order")
+        #expect(!sink.threads.contains("sqlite-writer"), "published on \(sink.threads)")
     }
 
     @Test("concurrent writes share transactions: fewer commits than writes, every write stored, seq gapless")
@@ -160,5 +191,21 @@ struct GroupCommitTests {
         #expect(outcomes["client_id_reused"] == 10)
         #expect(stored.map(\.seq) == Array(1...Int64(distinct)))
         #expect(lastSeq == Int64(distinct))
+    }
+}
+
+/// Records the seqs of the messages published, and the names of the threads that published them.
+private final class PublicationRecorder: ChatEventSink, Sendable {
+    private let state = Mutex<(seqs: [Int64], threads: Set<String>)>(([], []))
+
+    var seqs: [Int64] { self.state.withLock { $0.seqs } }
+    var threads: Set<String> { self.state.withLock { $0.threads } }
+
+    func publish(_ events: [ChatEvent]) {
+        let thread = Thread.current.name ?? ""
+        self.state.withLock { state in
+            state.threads.insert(thread)
+            for case .messageCreated(let message) in events { state.seqs.append(message.seq) }
+        }
     }
 }

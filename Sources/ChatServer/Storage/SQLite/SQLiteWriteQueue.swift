@@ -1,4 +1,5 @@
 import ChatSQLite
+import Dispatch
 import Logging
 import SQLiteNIO
 import Synchronization
@@ -40,6 +41,9 @@ final class SQLiteTransaction: Sendable {
 /// one `fsync`. Each write runs under its own savepoint, so a failing write rolls back alone. Its caller is
 /// resumed only after `COMMIT` returned; the events of the batch are published first, in commit order.
 /// Writes run in the order they were submitted: `submit` takes the queue's place at once.
+///
+/// Publishing and resuming happen on a serial queue of their own, so that the writer's thread goes on to the
+/// next batch at once instead of encoding this one's events: it is the one thread every write waits for.
 final class SQLiteWriteQueue: Sendable {
     private struct Job: Sendable {
         /// The write leaves nothing behind when it fails, so it needs no savepoint of its own.
@@ -94,6 +98,8 @@ final class SQLiteWriteQueue: Sendable {
     private let sink: any ChatEventSink
     private let state = Mutex(State())
     private let executor = WriterExecutor(name: "sqlite-writer")
+    /// Where batches are published and their writers resumed, in commit order.
+    private let publisher = DispatchQueue(label: "sqlite-publisher")
 
     init(connection: NativeSQLiteConnection, sink: any ChatEventSink) {
         self.connection = connection
@@ -178,7 +184,8 @@ final class SQLiteWriteQueue: Sendable {
                     return state.idleWaiters
                 }
                 guard let waiters else { continue }
-                for waiter in waiters { waiter.resume() }
+                // Behind the publication of every batch before, so that `drain` returns once all are out.
+                self.publisher.async { for waiter in waiters { waiter.resume() } }
                 return
             }
             await self.commit(batch)
@@ -192,7 +199,7 @@ final class SQLiteWriteQueue: Sendable {
         do {
             try await self.connection.execute("BEGIN IMMEDIATE")
         } catch {
-            for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
+            self.finish(batch, with: .failure(Self.storageFailure(error) ?? error))
             return
         }
         let useSavepoints = batch.count > 1
@@ -224,7 +231,7 @@ final class SQLiteWriteQueue: Sendable {
             try? await self.connection.execute("ROLLBACK")
             let cause = results.compactMap { result -> (any Error)? in if case .failure(let error) = result { error } else { nil } }.last
             let failure = cause.flatMap(Self.storageFailure) ?? ChatError.internal("The write could not be completed: try again.")
-            for job in batch { job.complete(.failure(failure)) }
+            self.finish(batch, with: .failure(failure))
             return
         }
         do {
@@ -235,20 +242,28 @@ final class SQLiteWriteQueue: Sendable {
             }
         } catch {
             try? await self.connection.execute("ROLLBACK")
-            for job in batch { job.complete(.failure(Self.storageFailure(error) ?? error)) }
+            self.finish(batch, with: .failure(Self.storageFailure(error) ?? error))
             return
         }
         self.state.withLock { state in
             state.committedBatches += 1
             state.committedWrites += batch.count
         }
-        events.publish(to: self.sink)
-        for (job, result) in zip(batch, results) { job.complete(result) }
+        let sink = self.sink
+        self.publisher.async { [events, results] in
+            events.publish(to: sink)
+            for (job, result) in zip(batch, results) { job.complete(result) }
+        }
+    }
+
+    /// Fails every write of a batch that did not commit, in turn with the batches before it.
+    private func finish(_ batch: [Job], with failure: Result<any Sendable, any Error>) {
+        self.publisher.async { for job in batch { job.complete(failure) } }
     }
 }
 
 /// A batch's events in commit order, in runs that share a trace: with tracing off, one run.
-private struct EventRuns {
+private struct EventRuns: Sendable {
     private var runs: [(context: ServiceContext?, events: [ChatEvent])] = []
 
     mutating func append(_ events: [ChatEvent], context: ServiceContext?) {
