@@ -23,9 +23,17 @@ public enum RawHTTP {
 
     /// Sends `request`, then reads until the server closes or nothing arrives for `timeout`, or (with `until`) as
     /// soon as what arrived contains that text: an answer that leaves the connection open (a 101) ends there.
-    public static func converse(port: Int, request: String, timeout: Duration = .seconds(5), until marker: String? = nil) async throws -> Answer {
+    /// `connected` is called once the connection is open, before anything is sent.
+    public static func converse(
+        port: Int,
+        request: String,
+        timeout: Duration = .seconds(5),
+        until marker: String? = nil,
+        connected: (@Sendable () -> Void)? = nil
+    ) async throws -> Answer {
+        let onConnected = connected
         // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
-        try await Self.onThread {
+        return try await Self.onThread {
             // Close-on-exec: a child process spawned meanwhile by another test must not keep the connection open.
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed") }
@@ -40,6 +48,7 @@ public enum RawHTTP {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard connected == 0 else { throw Failure(description: "connect() failed") }
+            onConnected?()
             let bytes = Array(request.utf8)
             guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(description: "send() failed") }
             var received: [UInt8] = []

@@ -27,8 +27,13 @@ struct ConnectionGuardTests {
             environment: ["JWT_SECRET": TestApp.secret, "DATABASE_URL": "sqlite://./chat.sqlite"]
         )
         let port = server.port
-        let silent = Task { try await RawHTTP.converse(port: port, request: "", timeout: .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(200))
+        let (connected, signal) = AsyncStream<Void>.makeStream()
+        let silent = Task {
+            defer { signal.finish() }
+            return try await RawHTTP.converse(port: port, request: "", timeout: .seconds(60), connected: { signal.yield() })
+        }
+        // The stop starts once the silent client is connected (or has failed to connect, which `silent` reports).
+        for await _ in connected { break }
         let started = ContinuousClock.now
         #expect(try await server.stop() == 0)
         // Without the guard the stop would wait for the silent client (60 s here, or the stop's own 30 s
