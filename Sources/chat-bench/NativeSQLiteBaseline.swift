@@ -41,11 +41,8 @@ final class NativeSQLiteBaseline {
             defer { self.close() }
             throw self.failure("open \(path)")
         }
-        // chat-server's settings, its checkpoint interval included.
-        for pragma in [
-            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000",
-            "PRAGMA secure_delete = ON", "PRAGMA wal_autocheckpoint = \(SQLiteSettings.checkpointPages)",
-        ] {
+        // chat-server's own settings, the same list its writer runs.
+        for pragma in ["PRAGMA journal_mode = WAL"] + SQLiteSettings.writerPragmas {
             try self.execute(pragma)
         }
         try self.installSearchFunction()

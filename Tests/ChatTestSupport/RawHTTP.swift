@@ -31,9 +31,8 @@ public enum RawHTTP {
         until marker: String? = nil,
         connected: (@Sendable () -> Void)? = nil
     ) async throws -> Answer {
-        let onConnected = connected
         // Blocking socket calls run on a thread of their own: on the cooperative pool they would starve the server.
-        return try await Self.onThread {
+        try await Self.onThread {
             // Close-on-exec: a child process spawned meanwhile by another test must not keep the connection open.
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed") }
@@ -44,11 +43,11 @@ public enum RawHTTP {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
+            let status = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { throw Failure(description: "connect() failed") }
-            onConnected?()
+            guard status == 0 else { throw Failure(description: "connect() failed") }
+            connected?()
             let bytes = Array(request.utf8)
             guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw Failure(description: "send() failed") }
             var received: [UInt8] = []

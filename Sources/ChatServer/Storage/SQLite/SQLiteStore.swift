@@ -6,10 +6,21 @@ import NIOPosix
 import SQLiteNIO
 import Synchronization
 
-/// Settings of chat-server's SQLite files that chat-bench's native baseline copies.
+/// Settings of chat-server's SQLite files, which chat-bench's native baseline applies too.
 package enum SQLiteSettings {
     /// Pages of write-ahead log after which a commit copies them into the database file.
     package static let checkpointPages = 10_000
+
+    /// What the writer connection runs once open, after `journal_mode = WAL`.
+    ///
+    /// secure_delete: the text of a deleted or edited message is overwritten on its page, not merely unlinked.
+    /// wal_autocheckpoint: the checkpoint runs inside a commit, on the writer every write waits for; one every
+    /// 10,000 pages (about 40 MB of log) rather than 1,000 stalls writes a tenth as often, and a busy page is
+    /// copied once per checkpoint however often it changed in between.
+    package static let writerPragmas = [
+        "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA secure_delete = ON",
+        "PRAGMA wal_autocheckpoint = \(checkpointPages)",
+    ]
 }
 
 /// Owns one SQLite database: its connections, its schema and the queue that commits its writes.
@@ -64,14 +75,7 @@ final class SQLiteStore: Sendable {
                     throw SQLiteStoreError(message: "could not switch the database to WAL mode (it reports \(mode ?? "nothing"))")
                 }
             }
-            // secure_delete: the text of a deleted or edited message is overwritten on its page, not merely unlinked.
-            // wal_autocheckpoint: the checkpoint runs inside a commit, on the writer every write waits for; one every
-            // 10,000 pages (about 40 MB of log) rather than 1,000 stalls writes a tenth as often, and a busy page is
-            // copied once per checkpoint however often it changed in between.
-            for pragma in [
-                "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000", "PRAGMA secure_delete = ON",
-                "PRAGMA wal_autocheckpoint = \(SQLiteSettings.checkpointPages)",
-            ] {
+            for pragma in SQLiteSettings.writerPragmas {
                 _ = try writer.run(pragma)
             }
             try writer.installSearchFunction()
