@@ -165,5 +165,6 @@ let package = Package(
             name: "ChatTUITests",
             dependencies: ["ChatTUI", "ChatCore", "ChatSQLite", "ChatTestSupport", .product(name: "SQLiteNIO", package: "sqlite-nio")]
         ),
+        .testTarget(name: "ChatBenchTests", dependencies: ["chat-bench"]),
     ]
 )

@@ -81,7 +81,7 @@ struct ServerComponents {
         let metrics = ServerMetrics()
         let sessionVersions = SessionVersions()
         let hub = RealtimeHub(queueLimit: configuration.outboundQueueLimit, logger: logger, metrics: metrics, sessions: sessionVersions)
-        var storage = try await openStorage(configuration.database, hub: hub, logger: logger)
+        var storage = try await openStorage(configuration.database, hub: hub, metrics: metrics, logger: logger)
         let presence = PresenceTracker(
             repository: storage.repository,
             instance: storage.instanceID,
@@ -198,11 +198,12 @@ struct Storage {
     var externalDataVersion: (@Sendable () async throws -> Int)?
 }
 
-func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger) async throws -> Storage {
+func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, metrics: ServerMetrics, logger: Logger) async throws -> Storage {
     let instanceID = String(UUIDv7.make().suffix(12))
+    let committed: @Sendable (Int) -> Void = { metrics.committed(writes: $0) }
     switch location {
     case .sqliteFile(let path):
-        let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger)
+        let store = try await SQLiteStore.open(location: .file(path), sink: hub, logger: logger, committed: committed)
         return Storage(
             repository: SQLiteChatRepository(store: store),
             // The lock is listed first so that it is released last, once the store has closed.
@@ -211,7 +212,7 @@ func openStorage(_ location: DatabaseLocation, hub: RealtimeHub, logger: Logger)
             externalDataVersion: { try await store.externalDataVersion() }
         )
     case .sqliteMemory:
-        let store = try await SQLiteStore.open(location: .memory, sink: hub, logger: logger)
+        let store = try await SQLiteStore.open(location: .memory, sink: hub, logger: logger, committed: committed)
         return Storage(repository: SQLiteChatRepository(store: store), services: [ClosingService { await store.close() }], instanceID: instanceID)
     case .postgres(let url):
         let store = PostgresStore(url: try PostgresURL(url), instanceID: instanceID, logger: logger)

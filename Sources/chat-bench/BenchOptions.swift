@@ -42,6 +42,14 @@ struct BenchOptions: ParsableArguments {
     var instances = 1
 
     @Option(
+        help: """
+            Runs of each scenario, one after another (1–100). With more than one, a summary follows each scenario's \
+            runs: every figure's min, median and max, and each goal met only if every run met it.
+            """
+    )
+    var runs = 1
+
+    @Option(
         help: ArgumentHelp(
             "A PostgreSQL (postgres://…; env CHAT_BENCH_DATABASE_URL): fanout --instances 2 runs on it, ingest runs on it too.",
             valueName: "url"
@@ -63,6 +71,7 @@ struct BenchOptions: ParsableArguments {
         ] {
             if let value, value < minimum { throw ValidationError("\(name) must be at least \(minimum) (got \(value))") }
         }
+        guard (1...100).contains(self.runs) else { throw ValidationError("--runs must be between 1 and 100 (got \(self.runs))") }
         guard (1...2).contains(self.instances) else { throw ValidationError("--instances must be 1 or 2 (got \(self.instances))") }
         if let url = self.sharedDatabaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
             throw ValidationError("--database-url must be a postgres:// URL (got \"\(url)\")")

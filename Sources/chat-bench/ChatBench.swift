@@ -31,17 +31,27 @@ struct ChatBench: AsyncParsableCommand {
 func runScenarios(_ scenarios: [any Scenario], options: BenchOptions) async throws {
     let bench = try Bench(options: options)
     var failures: [String] = []
+    // Written at once, unbuffered, so that a reader of a pipe gets each result as soon as it is known.
+    func write(_ result: ScenarioResult) {
+        FileHandle.standardOutput.write(Data(((options.json ? result.json : result.table) + "\n").utf8))
+    }
     for scenario in scenarios {
-        do {
-            let result = try await scenario.run(bench)
-            bench.progress.clear()
-            // Written at once, unbuffered, so that a reader of a pipe gets each result as soon as it is known.
-            FileHandle.standardOutput.write(Data(((options.json ? result.json : result.table) + "\n").utf8))
-        } catch {
-            bench.progress.clear()
-            failures.append("\(type(of: scenario).name): \(error)")
-            FileHandle.standardError.write(Data("chat-bench: \(type(of: scenario).name) failed: \(error)\n".utf8))
+        var results: [ScenarioResult] = []
+        for run in 1...options.runs {
+            if options.runs > 1 { bench.progress.phase("\(type(of: scenario).name): run \(run) of \(options.runs)") }
+            do {
+                let result = try await scenario.run(bench)
+                bench.progress.clear()
+                write(result)
+                results.append(result)
+            } catch {
+                bench.progress.clear()
+                let which = options.runs > 1 ? " (run \(run) of \(options.runs))" : ""
+                failures.append("\(type(of: scenario).name)\(which): \(error)")
+                FileHandle.standardError.write(Data("chat-bench: \(type(of: scenario).name)\(which) failed: \(error)\n".utf8))
+            }
         }
+        if options.runs > 1, !results.isEmpty { write(ScenarioResult.summary(of: results, runs: options.runs)) }
     }
     try await bench.shutdown()
     if !failures.isEmpty { throw ExitCode(1) }

@@ -5,8 +5,9 @@ import Synchronization
 
 /// `ingest`: N clients, each in its own group, send over the WebSocket as fast as acknowledgements allow, one
 /// message in flight each. Baseline: `NativeSQLiteBaseline` (the SQLite C API) writing to as many groups as there
-/// are clients; the same loop into one group, and `SQLiteBaseline` (a SQLiteNIO loop, the baseline before), are
-/// reported beside it. Goal: ratio to the native baseline ≥ 0.5.
+/// are clients; the same loop into one group, `SQLiteBaseline` (a SQLiteNIO loop, the baseline before), and the
+/// native loop with as many rows per transaction as chat-server's commits carried are reported beside it.
+/// Goal: ratio to the native baseline ≥ 0.5.
 struct IngestScenario: Scenario {
     static let name = "ingest"
 
@@ -15,6 +16,19 @@ struct IngestScenario: Scenario {
         let baselines = try await self.baselines(bench)
         bench.progress.phase("ingest: starting chat-server, \(plan.ingestClients) clients")
         let sqlite = try await bench.chatServer(in: "ingest").stopping { try await self.measure($0, bench: bench, label: "ingest") }
+        // The native loop again, with as many rows per transaction as chat-server's commits carried: the 64
+        // clients, one message in flight each, never give its writer 100 writes to commit together.
+        var sameBatch: Double?
+        if baselines != nil, let batch = sqlite.writesPerCommit {
+            let rows = max(1, Int(batch.rounded()))
+            sameBatch = try await self.nativeRate(
+                bench,
+                folder: "ingest-native-same-batch",
+                groups: plan.ingestClients,
+                rows: rows,
+                "over \(plan.ingestClients) groups"
+            )
+        }
         var postgres: IngestRun?
         if let url = plan.postgresURL, bench.options.server == nil {
             bench.progress.phase("ingest: starting chat-server on PostgreSQL, \(plan.ingestClients) clients")
@@ -37,6 +51,9 @@ struct IngestScenario: Scenario {
         result.add("ratio", ratio)
         result.add("ratio_to_native_one_group", baselines.map { sqlite.rate / $0.nativeOneGroup })
         result.add("ratio_to_sqlitenio_baseline", baselines.map { sqlite.rate / $0.sqliteNIO })
+        result.add("server_writes_per_commit", sqlite.writesPerCommit, digits: 1)
+        result.add("native_same_batch_rows_per_s", sameBatch, digits: 0)
+        result.add("ratio_to_native_same_batch", sameBatch.map { sqlite.rate / $0 })
         result.add("server_cpu_share", sqlite.serverShare)
         result.add("generator_cpu_share", sqlite.generatorShare)
         if let postgres {
@@ -59,6 +76,8 @@ struct IngestScenario: Scenario {
         let errors: Int
         let serverShare: Double?
         let generatorShare: Double?
+        /// Writes per SQLite commit while measuring (nil on PostgreSQL).
+        let writesPerCommit: Double?
     }
 
     /// Connects the clients, each to a group of its own, and measures their acknowledged sends.
@@ -89,6 +108,7 @@ struct IngestScenario: Scenario {
         load.latency.start()
         let acknowledgedBefore = load.acknowledged.value
         let cpu = CPUMeter(server: server)
+        let commitsBefore = try await server.sqliteCommits(http: bench.http)
         let start = ContinuousClock.now
         bench.progress.phase("\(label): measuring for \(Int(plan.seconds)) s")
         while ContinuousClock.now - start < .milliseconds(Int64(plan.seconds * 1000)) {
@@ -99,6 +119,11 @@ struct IngestScenario: Scenario {
         let acknowledged = load.acknowledged.value - acknowledgedBefore
         let elapsed = (ContinuousClock.now - start).seconds
         let shares = cpu.shares()
+        let commitsAfter = try await server.sqliteCommits(http: bench.http)
+        var writesPerCommit: Double?
+        if let before = commitsBefore, let after = commitsAfter, after.commits > before.commits {
+            writesPerCommit = Double(after.writes - before.writes) / Double(after.commits - before.commits)
+        }
         load.latency.stop()
         load.running.store(false, ordering: .relaxed)
         try await Task.sleep(for: .milliseconds(300))
@@ -110,7 +135,8 @@ struct IngestScenario: Scenario {
             p99: load.latency.milliseconds(at: 99),
             errors: load.errors.value,
             serverShare: shares.server,
-            generatorShare: shares.generator
+            generatorShare: shares.generator,
+            writesPerCommit: writesPerCommit
         )
     }
 
@@ -146,13 +172,20 @@ struct IngestScenario: Scenario {
         return Baselines(native: native, nativeOneGroup: oneGroup, sqliteNIO: nioRate)
     }
 
-    /// The native loop's rate on a fresh database with `groups` groups.
-    private func nativeRate(_ bench: Bench, folder: String, groups: Int, _ spread: String) async throws -> Double {
-        bench.progress.phase("ingest baseline: the SQLite C API, \(SQLiteBaseline.rowsPerTransaction) rows per transaction \(spread)")
+    /// The native loop's rate on a fresh database with `groups` groups, `rows` rows per transaction.
+    private func nativeRate(
+        _ bench: Bench,
+        folder: String,
+        groups: Int,
+        rows: Int = NativeSQLiteBaseline.rowsPerTransaction,
+        _ spread: String
+    ) async throws -> Double {
+        bench.progress.phase("ingest baseline: the SQLite C API, \(rows) rows per transaction \(spread)")
         let database = try await self.baselineDatabase(bench, folder: folder, groups: groups)
         return try await NativeSQLiteBaseline.rowsPerSecond(
             path: database.path,
             targets: database.targets,
+            rowsPerTransaction: rows,
             seconds: bench.plan.seconds,
             progress: bench.progress
         )

@@ -7,7 +7,7 @@ import VaporCSQLite
 /// The ingest baseline that tells what the machine can do: the SQLite C API on a thread of its own, statements
 /// prepared once, on the schema chat-server creates, with its durability (WAL, `synchronous=FULL`, foreign keys
 /// on), the same two statements per message as chat-server's insert (the search index's triggers included),
-/// 100 rows per transaction. The rows go to `targets` in turn: the scenario's groups, each with its sender, so
+/// 100 rows per transaction (or as many as chat-server's commits carried). The rows go to `targets` in turn: the scenario's groups, each with its sender, so
 /// that the loop writes to as many places in the tables as chat-server does; or one group, the easier case.
 ///
 /// It calls the SQLite that SQLiteNIO embeds (its `sqlite_nio_` symbols), so the process holds one copy of
@@ -20,14 +20,21 @@ final class NativeSQLiteBaseline {
 
     /// Rows per second over `seconds`, on the database file at `path`, into each of `targets` in turn; the loop
     /// runs on a thread of its own, so that no executor stands between it and SQLite.
-    static func rowsPerSecond(path: String, targets: [BaselineTarget], seconds: Double, progress: Progress) async throws -> Double {
-        try await withCheckedThrowingContinuation { continuation in
+    static func rowsPerSecond(
+        path: String,
+        targets: [BaselineTarget],
+        rowsPerTransaction: Int = NativeSQLiteBaseline.rowsPerTransaction,
+        seconds: Double,
+        progress: Progress
+    ) async throws -> Double {
+        precondition(rowsPerTransaction >= 1, "a transaction needs a row")
+        return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(
                     with: Result {
                         let baseline = try NativeSQLiteBaseline(path: path)
                         defer { baseline.close() }
-                        return try baseline.run(targets: targets, seconds: seconds, progress: progress)
+                        return try baseline.run(targets: targets, rowsPerTransaction: rowsPerTransaction, seconds: seconds, progress: progress)
                     }
                 )
             }
@@ -65,7 +72,7 @@ final class NativeSQLiteBaseline {
         }
     }
 
-    private func run(targets: [BaselineTarget], seconds: Double, progress: Progress) throws -> Double {
+    private func run(targets: [BaselineTarget], rowsPerTransaction: Int, seconds: Double, progress: Progress) throws -> Double {
         precondition(!targets.isEmpty, "the baseline needs a group to write to")
         let (take, insert) = (self.statements[0], self.statements[1])
         let text = LoadMark.text(group: 0, index: 0, nanos: nowNanos())
@@ -74,7 +81,7 @@ final class NativeSQLiteBaseline {
         var rows = 0
         while ContinuousClock.now < end {
             try self.execute("BEGIN IMMEDIATE")
-            for _ in 0..<Self.rowsPerTransaction {
+            for _ in 0..<rowsPerTransaction {
                 let target = targets[rows % targets.count]
                 let now = Date()
                 let milliseconds = Int64(now.timeIntervalSince1970 * 1000)

@@ -72,6 +72,19 @@ final class ServerHandle: @unchecked Sendable {
         return response.status == .ok
     }
 
+    /// chat-server's SQLite group commits so far and the writes they carried (from `/metrics`); nil when it
+    /// reports none, as on PostgreSQL.
+    func sqliteCommits(http: HTTPClient) async throws -> (commits: Int, writes: Int)? {
+        let response = try await http.execute(HTTPClientRequest(url: "\(self.baseURL)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        guard response.status == .ok else { throw BenchError("GET /metrics: HTTP \(response.status.code)") }
+        func counter(_ name: String) -> Int? {
+            text.split(separator: "\n").first { $0.hasPrefix("\(name) ") }.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) }
+        }
+        guard let commits = counter("chat_sqlite_commits_total"), let writes = counter("chat_sqlite_committed_writes_total") else { return nil }
+        return (commits, writes)
+    }
+
     /// The server's resident memory, when its process is known.
     var residentBytes: Int? { self.pid.flatMap(ProcessStats.residentBytes(pid:)) }
 

@@ -10,6 +10,8 @@ public final class ServerMetrics: Sendable {
     private let fanOut: DurationHistogram
     private let deliveries: Counter
     private let purged: Counter
+    private let commits: Counter
+    private let committedWrites: Counter
 
     static let requestBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
@@ -56,6 +58,24 @@ public final class ServerMetrics: Sendable {
             ),
             labels: []
         )
+        self.commits = self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "chat",
+                metricName: "sqlite_commits",
+                unitName: "total",
+                helpText: "SQLite transactions committed by the writer (each one fsync)."
+            ),
+            labels: []
+        )
+        self.committedWrites = self.registry.makeCounter(
+            descriptor: .init(
+                namespace: "chat",
+                metricName: "sqlite_committed_writes",
+                unitName: "total",
+                helpText: "Writes those SQLite transactions carried: divided by the commits, the mean group-commit batch."
+            ),
+            labels: []
+        )
     }
 
     /// One HTTP request, by route pattern (not the raw path, which would make unbounded labels).
@@ -73,6 +93,11 @@ public final class ServerMetrics: Sendable {
     }
 
     func messageStored() { self.messages.increment() }
+    /// One SQLite group commit of `writes` writes.
+    func committed(writes: Int) {
+        self.commits.increment()
+        self.committedWrites.increment(by: Int64(writes))
+    }
     func messagesPurged(_ count: Int) { self.purged.increment(by: Int64(count)) }
     func connectionOpened() { self.connections.increment() }
     func connectionClosed() { self.connections.decrement() }

@@ -56,4 +56,39 @@ struct ObservabilityTests {
             await socket.close()
         }
     }
+
+    @Test("GET /metrics counts the SQLite writer's commits and the writes they carried")
+    func groupCommitMetrics() async throws {
+        try await TestApp.run(.live) { api in
+            let port = try #require(api.client.port)
+            let ann = try await api.guest("Ann")
+            let group = try await api.createGroup(ann.token)
+            let (socket, _) = try await WebSocketProbe.connect(port: port, token: ann.token)
+            let before = try await Self.commitCounters(api)
+            let count = 40
+            for index in 0..<count {
+                try socket.send(.messageSend(groupId: group.id, text: "m\(index)", clientId: "c\(index)"))
+            }
+            var seqs: Set<Int64> = []
+            while seqs.count < count {
+                seqs.insert(try await socket.inbox.first { $0.ack }.message.seq)
+            }
+            let after = try await Self.commitCounters(api)
+            // Each send is one write; a commit carries at least one, so there are never more commits than writes.
+            #expect(after.writes - before.writes >= count)
+            #expect(after.commits > before.commits)
+            #expect(after.commits - before.commits <= after.writes - before.writes)
+            await socket.close()
+        }
+    }
+
+    /// `chat_sqlite_commits_total` and `chat_sqlite_committed_writes_total` from `/metrics`.
+    private static func commitCounters(_ api: API) async throws -> (commits: Int, writes: Int) {
+        let text = String(buffer: try await api.call(.get, "/metrics").body)
+        func value(_ name: String) throws -> Int {
+            let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("\(name) ") }, "no \(name) in /metrics")
+            return try #require(Int(line.split(separator: " ")[1]), "\(name) is not a count: \(line)")
+        }
+        return (try value("chat_sqlite_commits_total"), try value("chat_sqlite_committed_writes_total"))
+    }
 }

@@ -45,18 +45,31 @@ final class SQLiteStore: Sendable {
     /// Where committed events go.
     let sink: any ChatEventSink
 
-    private init(location: Location, writer: NativeSQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, sink: any ChatEventSink)
-    {
+    private init(
+        location: Location,
+        writer: NativeSQLiteConnection,
+        readers: [SQLiteConnection],
+        threadPool: NIOThreadPool,
+        sink: any ChatEventSink,
+        committed: (@Sendable (Int) -> Void)?
+    ) {
         self.location = location
         self.writer = writer
         self.readers = readers
         self.threadPool = threadPool
         self.sink = sink
-        self.queue = SQLiteWriteQueue(connection: writer, sink: sink)
+        self.queue = SQLiteWriteQueue(connection: writer, sink: sink, committed: committed)
     }
 
     /// Opens (creating if needed) the database at `location` and brings its schema up to date.
-    static func open(location: Location, readerCount: Int = 2, sink: any ChatEventSink, logger: Logger) async throws -> SQLiteStore {
+    /// `committed` is told the size of each batch the writer commits.
+    static func open(
+        location: Location,
+        readerCount: Int = 2,
+        sink: any ChatEventSink,
+        logger: Logger,
+        committed: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> SQLiteStore {
         let threadPool = NIOThreadPool(numberOfThreads: max(readerCount, 1))
         threadPool.start()
         do {
@@ -91,7 +104,7 @@ final class SQLiteStore: Sendable {
                     readers.append(reader)
                 }
             }
-            return SQLiteStore(location: location, writer: writer, readers: readers, threadPool: threadPool, sink: sink)
+            return SQLiteStore(location: location, writer: writer, readers: readers, threadPool: threadPool, sink: sink, committed: committed)
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error

@@ -101,9 +101,13 @@ final class SQLiteWriteQueue: Sendable {
     /// Where batches are published and their writers resumed, in commit order.
     private let publisher = DispatchQueue(label: "sqlite-publisher")
 
-    init(connection: NativeSQLiteConnection, sink: any ChatEventSink) {
+    /// Told the size of every batch committed, on the writer's thread (for `/metrics`).
+    private let committed: (@Sendable (Int) -> Void)?
+
+    init(connection: NativeSQLiteConnection, sink: any ChatEventSink, committed: (@Sendable (Int) -> Void)? = nil) {
         self.connection = connection
         self.sink = sink
+        self.committed = committed
     }
 
     deinit { self.executor.shutdown() }
@@ -249,6 +253,7 @@ final class SQLiteWriteQueue: Sendable {
             state.committedBatches += 1
             state.committedWrites += batch.count
         }
+        self.committed?(batch.count)
         let sink = self.sink
         self.publisher.async { [events, results] in
             events.publish(to: sink)
