@@ -119,8 +119,6 @@ extension ChatServerCommand {
 }
 
 extension ChatServerCommand {
-    /// Raises the soft open-files limit to the hard one: each WebSocket holds a file descriptor, and the usual
-    /// soft limit (1,024) would cap the connections far below what the machine can hold.
     /// glibc gives memory back to the system as soon as 128 KB lie free at the top of a thread's heap. SQLite's
     /// statement journal takes and frees about 20 KB for every write statement, so the writer's thread crossed
     /// that line thousands of times a second, each time with an `madvise` and a TLB shoot-down on every core.
@@ -139,6 +137,8 @@ extension ChatServerCommand {
         #endif
     }
 
+    /// Raises the soft open-files limit to the hard one: each WebSocket holds a file descriptor, and the usual
+    /// soft limit (1,024) would cap the connections far below what the machine can hold.
     static func raiseOpenFilesLimit() {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
