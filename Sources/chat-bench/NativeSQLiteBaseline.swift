@@ -7,8 +7,9 @@ import VaporCSQLite
 /// The ingest baseline that tells what the machine can do: the SQLite C API on a thread of its own, statements
 /// prepared once, on the schema chat-server creates, with its durability (WAL, `synchronous=FULL`, foreign keys
 /// on), the same two statements per message as chat-server's insert (the search index's triggers included),
-/// 100 rows per transaction (or as many as chat-server's commits carried). The rows go to `targets` in turn: the scenario's groups, each with its sender, so
-/// that the loop writes to as many places in the tables as chat-server does; or one group, the easier case.
+/// 100 rows per transaction (or as many as chat-server's commits carried). The rows go to `targets` in turn:
+/// the scenario's groups, each with its sender, so that the loop writes to as many places in the tables as
+/// chat-server does; or one group, the easier case.
 ///
 /// It calls the SQLite that SQLiteNIO embeds (its `sqlite_nio_` symbols), so the process holds one copy of
 /// SQLite: two copies would break POSIX file locking between them.

@@ -53,12 +53,18 @@ struct GroupCommitTests {
     @Test("concurrent writes share transactions: fewer commits than writes, every write stored, seq gapless")
     func batching() async throws {
         let directory = try TemporaryDirectory()
-        let store = try await SQLiteStore.open(location: .file(directory.path("g.sqlite")), sink: NoEvents(), logger: Logger(label: "t"))
+        let commits = CommitCounter()
+        let store = try await SQLiteStore.open(
+            location: .file(directory.path("g.sqlite")),
+            sink: NoEvents(),
+            logger: Logger(label: "t"),
+            committed: commits.record
+        )
         let repository = SQLiteChatRepository(store: store)
         let owner = User(id: "u", displayName: "U", email: nil, isGuest: true, createdAt: Date())
         try await repository.insertUser(owner, passwordHash: nil)
         let group = try await repository.createGroup(id: "g", name: "G", owner: "u", at: Date())
-        let before = await store.commitStatistics()
+        let before = commits.total
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for index in 0..<200 {
                 tasks.addTask {
@@ -69,7 +75,7 @@ struct GroupCommitTests {
             }
             try await tasks.waitForAll()
         }
-        let after = await store.commitStatistics()
+        let after = commits.total
         let stored = try await repository.messages(in: group.id, after: 0, limit: 500)
         await store.close()
         #expect(after.writes - before.writes == 200)
@@ -195,6 +201,17 @@ struct GroupCommitTests {
 }
 
 /// Records the seqs of the messages published, and the names of the threads that published them.
+/// Transactions committed, and the writes they carried: fewer transactions than writes is group commit.
+private final class CommitCounter: Sendable {
+    private let state = Mutex((batches: 0, writes: 0))
+
+    var total: (batches: Int, writes: Int) { self.state.withLock { $0 } }
+
+    @Sendable func record(writes: Int) {
+        self.state.withLock { $0 = ($0.batches + 1, $0.writes + writes) }
+    }
+}
+
 private final class PublicationRecorder: ChatEventSink, Sendable {
     private let state = Mutex<(seqs: [Int64], threads: Set<String>)>(([], []))
 

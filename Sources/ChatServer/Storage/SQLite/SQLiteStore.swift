@@ -153,11 +153,6 @@ final class SQLiteStore: Sendable {
         return value
     }
 
-    /// How many transactions have committed how many writes: fewer transactions than writes is group commit.
-    func commitStatistics() async -> (batches: Int, writes: Int) {
-        self.queue.statistics
-    }
-
     /// Closes every connection, once pending writes are done.
     func close() async {
         await self.queue.drain()

@@ -58,8 +58,6 @@ final class SQLiteWriteQueue: Sendable {
         var pending: [Job] = []
         var flushing = false
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
-        var committedBatches = 0
-        var committedWrites = 0
     }
 
     /// Thrown by a self-contained write that failed and could not undo what it did: the whole batch rolls back.
@@ -101,7 +99,7 @@ final class SQLiteWriteQueue: Sendable {
     /// Where batches are published and their writers resumed, in commit order.
     private let publisher = DispatchQueue(label: "sqlite-publisher")
 
-    /// Told the size of every batch committed, on the writer's thread (for `/metrics`).
+    /// Told the size of every batch committed, on the writer's thread, before its writers resume (`/metrics`).
     private let committed: (@Sendable (Int) -> Void)?
 
     init(connection: NativeSQLiteConnection, sink: any ChatEventSink, committed: (@Sendable (Int) -> Void)? = nil) {
@@ -111,9 +109,6 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     deinit { self.executor.shutdown() }
-
-    /// Transactions committed, and the writes they carried.
-    var statistics: (batches: Int, writes: Int) { self.state.withLock { ($0.committedBatches, $0.committedWrites) } }
 
     /// Queues `body` for the next batch, behind every write submitted before, and returns at once.
     /// A `selfContained` write promises to leave nothing behind when it fails (or to throw `BatchPoisoned`), and
@@ -248,10 +243,6 @@ final class SQLiteWriteQueue: Sendable {
             try? await self.connection.execute("ROLLBACK")
             self.finish(batch, with: .failure(Self.storageFailure(error) ?? error))
             return
-        }
-        self.state.withLock { state in
-            state.committedBatches += 1
-            state.committedWrites += batch.count
         }
         self.committed?(batch.count)
         let sink = self.sink
